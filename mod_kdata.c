@@ -1,0 +1,469 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * mod_kdata: the Kdata customer API (login, orders, services, invoices,
+ * credit, cancellations) answered inside Apache from a WHMCS database.
+ *
+ * This file holds the module record, the directives, the configuration
+ * create/merge functions, the hooks and the router.  Everything a route
+ * does lives under modules/: kd_reply.c (the one JSON reply path),
+ * kd_body.c (request bodies), kd_db.c (mod_dbd access), kd_auth.c (the
+ * bearer guard), kd_jwt.c / kd_passwd.c / kd_form.c (pure logic, unit
+ * tested alone) and one ep_<family>.c per endpoint family.
+ */
+
+#include "apr_strings.h"
+#include "apr_file_io.h"
+#include "http_request.h"
+
+#include "mod_kdata.h"
+
+
+
+/**** configuration ****/
+
+static const char *const kd_opt_keys[KD_OPT_COUNT] = {
+    "os", "cpu", "ram", "hdd", "extraIp"
+};
+
+/* The display names of the seed's own invoice lines. */
+static const char *const kd_opt_defaults[KD_OPT_COUNT] = {
+    "Server OS", "CPU", "RAM", "HDD", "Extra IP"
+};
+
+static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->ttl = KD_UNSET;
+    conf->leeway = KD_UNSET;
+    conf->bcrypt_cost = KD_UNSET;
+    return conf;
+}
+
+static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const kd_srv_conf *base = basev, *add = addv;
+    kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
+    int i;
+
+    if (add->key) {
+        conf->secret_file = add->secret_file;
+        conf->key = add->key;
+        conf->keylen = add->keylen;
+    }
+    else {
+        conf->secret_file = base->secret_file;
+        conf->key = base->key;
+        conf->keylen = base->keylen;
+    }
+    conf->ttl = KD_MERGE(ttl);
+    conf->leeway = KD_MERGE(leeway);
+    conf->bcrypt_cost = KD_MERGE(bcrypt_cost);
+    conf->issuer = add->issuer ? add->issuer : base->issuer;
+    for (i = 0; i < KD_OPT_COUNT; i++) {
+        conf->opt_name[i] = add->opt_name[i] ? add->opt_name[i]
+                                             : base->opt_name[i];
+    }
+    return conf;
+}
+
+static void *kd_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    kd_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->prefix = dir;
+    conf->max_body = KD_UNSET;
+    conf->max_fields = KD_UNSET;
+    conf->max_field = KD_UNSET;
+    conf->retry_after = KD_UNSET;
+    return conf;
+}
+
+static void *kd_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const kd_dir_conf *base = basev, *add = addv;
+    kd_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->prefix = add->prefix ? add->prefix : base->prefix;
+    conf->max_body = KD_MERGE(max_body);
+    conf->max_fields = KD_MERGE(max_fields);
+    conf->max_field = KD_MERGE(max_field);
+    conf->retry_after = KD_MERGE(retry_after);
+    return conf;
+}
+
+/* Defaults are applied once, after merging, so the request path reads
+ * plain values. */
+static void kd_dir_defaults(kd_dir_conf *c)
+{
+    if (c->max_body == KD_UNSET) {
+        c->max_body = KD_DEFAULT_MAX_BODY;
+    }
+    if (c->max_fields == KD_UNSET) {
+        c->max_fields = KD_DEFAULT_MAX_FIELDS;
+    }
+    if (c->max_field == KD_UNSET) {
+        c->max_field = KD_DEFAULT_MAX_FIELD;
+    }
+    if (c->retry_after == KD_UNSET) {
+        c->retry_after = KD_DEFAULT_RETRY_AFTER;
+    }
+}
+
+static void kd_srv_defaults(kd_srv_conf *c)
+{
+    int i;
+
+    if (c->ttl == KD_UNSET) {
+        c->ttl = KD_DEFAULT_TTL;
+    }
+    if (c->leeway == KD_UNSET) {
+        c->leeway = KD_DEFAULT_LEEWAY;
+    }
+    if (c->bcrypt_cost == KD_UNSET) {
+        c->bcrypt_cost = KD_DEFAULT_BCRYPT_COST;
+    }
+    if (!c->issuer) {
+        c->issuer = KD_DEFAULT_ISSUER;
+    }
+    for (i = 0; i < KD_OPT_COUNT; i++) {
+        if (!c->opt_name[i]) {
+            c->opt_name[i] = kd_opt_defaults[i];
+        }
+    }
+}
+
+/**** directives ****/
+
+static const char *kd_parse_int(cmd_parms *cmd, const char *arg, int min,
+                                int max, int *out)
+{
+    char *end;
+    apr_int64_t v;
+
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno || *end || end == arg || v < min || v > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number "
+                            "from %d to %d", cmd->cmd->name, arg, min, max);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+/* The key is read while httpd still runs as root, so the file can be
+ * readable by root alone.  Its contents are never logged. */
+static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
+                                      const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    apr_size_t len;
+    char *buf;
+
+    if (!path) {
+        return apr_pstrcat(cmd->pool, "KdataTokenSecretFile: invalid path ",
+                           arg, NULL);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: cannot open "
+                            "%s: %pm", path, &rv);
+    }
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv != APR_SUCCESS || fi.size > 4096) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: %s must be a "
+                            "regular file of at most 4096 bytes", path);
+    }
+    len = (apr_size_t)fi.size;
+    buf = apr_palloc(cmd->pool, len + 1);
+    rv = apr_file_read_full(f, buf, len, &len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: cannot read "
+                            "%s: %pm", path, &rv);
+    }
+    /* A trailing newline (as editors and echo leave) is not key. */
+    if (len && buf[len - 1] == '\n') {
+        len--;
+        if (len && buf[len - 1] == '\r') {
+            len--;
+        }
+    }
+    if (len < KD_JWT_MIN_KEY) {
+        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: the key in %s "
+                            "is %" APR_SIZE_T_FMT " bytes; HS256 needs at "
+                            "least %d (e.g. openssl rand -base64 48 > %s)",
+                            path, len, KD_JWT_MIN_KEY, path);
+    }
+    conf->secret_file = path;
+    conf->key = (const unsigned char *)buf;
+    conf->keylen = len;
+    return NULL;
+}
+
+static const char *kd_set_srv_int(cmd_parms *cmd, void *dummy,
+                                  const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    int *field = (int *)((char *)conf + (apr_size_t)cmd->info);
+    int max = 366 * 86400;
+
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, bcrypt_cost)) {
+        return kd_parse_int(cmd, arg, 4, 31, field);
+    }
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, leeway)) {
+        max = 300;
+        return kd_parse_int(cmd, arg, 0, max, field);
+    }
+    return kd_parse_int(cmd, arg, 60, max, field);
+}
+
+static const char *kd_set_issuer(cmd_parms *cmd, void *dummy,
+                                 const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+
+    if (!*arg || strlen(arg) >= KD_JWT_MAX_STR) {
+        return "KdataTokenIssuer: must be 1 to 127 characters";
+    }
+    conf->issuer = arg;
+    return NULL;
+}
+
+static const char *kd_set_option(cmd_parms *cmd, void *dummy,
+                                 const char *key, const char *name)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    int i;
+
+    for (i = 0; i < KD_OPT_COUNT; i++) {
+        if (!strcmp(key, kd_opt_keys[i])) {
+            if (!*name) {
+                return "KdataOption: the display name cannot be empty";
+            }
+            conf->opt_name[i] = name;
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "KdataOption: unknown field '%s' (one of "
+                        "os, cpu, ram, hdd, extraIp)", key);
+}
+
+static const char *kd_set_dir_int(cmd_parms *cmd, void *confv,
+                                  const char *arg)
+{
+    kd_dir_conf *conf = confv;
+    apr_size_t off = (apr_size_t)cmd->info;
+    const char *err;
+    int v;
+
+    if (off == APR_OFFSETOF(kd_dir_conf, max_body)) {
+        err = kd_parse_int(cmd, arg, 64, 1048576, &v);
+        conf->max_body = v;
+        return err;
+    }
+    if (off == APR_OFFSETOF(kd_dir_conf, max_fields)) {
+        return kd_parse_int(cmd, arg, 1, 1000, &conf->max_fields);
+    }
+    if (off == APR_OFFSETOF(kd_dir_conf, max_field)) {
+        return kd_parse_int(cmd, arg, 16, 65536, &conf->max_field);
+    }
+    return kd_parse_int(cmd, arg, 1, 3600, &conf->retry_after);
+}
+
+static const command_rec kd_cmds[] = {
+    AP_INIT_TAKE1("KdataTokenSecretFile", kd_set_secret_file, NULL,
+                  RSRC_CONF, "File holding the HS256 key (>= 32 bytes)"),
+    AP_INIT_TAKE1("KdataTokenTTL", kd_set_srv_int,
+                  (void *)APR_OFFSETOF(kd_srv_conf, ttl), RSRC_CONF,
+                  "Token lifetime in seconds (default 86400)"),
+    AP_INIT_TAKE1("KdataTokenLeeway", kd_set_srv_int,
+                  (void *)APR_OFFSETOF(kd_srv_conf, leeway), RSRC_CONF,
+                  "Clock skew allowed on exp/nbf/iat, seconds (default 30)"),
+    AP_INIT_TAKE1("KdataTokenIssuer", kd_set_issuer, NULL, RSRC_CONF,
+                  "The iss claim issued and required (default mod_kdata)"),
+    AP_INIT_TAKE1("KdataBcryptCost", kd_set_srv_int,
+                  (void *)APR_OFFSETOF(kd_srv_conf, bcrypt_cost), RSRC_CONF,
+                  "bcrypt cost for rehashed legacy passwords (default 10)"),
+    AP_INIT_TAKE2("KdataOption", kd_set_option, NULL, RSRC_CONF,
+                  "Field (os|cpu|ram|hdd|extraIp) and the display name of "
+                  "the configurable option it chooses"),
+    AP_INIT_TAKE1("KdataMaxBody", kd_set_dir_int,
+                  (void *)APR_OFFSETOF(kd_dir_conf, max_body),
+                  RSRC_CONF | ACCESS_CONF,
+                  "Largest request body in bytes (default 8192)"),
+    AP_INIT_TAKE1("KdataMaxFields", kd_set_dir_int,
+                  (void *)APR_OFFSETOF(kd_dir_conf, max_fields),
+                  RSRC_CONF | ACCESS_CONF,
+                  "Most fields in a request body (default 32)"),
+    AP_INIT_TAKE1("KdataMaxFieldLength", kd_set_dir_int,
+                  (void *)APR_OFFSETOF(kd_dir_conf, max_field),
+                  RSRC_CONF | ACCESS_CONF,
+                  "Longest field value in bytes (default 1024)"),
+    AP_INIT_TAKE1("KdataRetryAfter", kd_set_dir_int,
+                  (void *)APR_OFFSETOF(kd_dir_conf, retry_after),
+                  RSRC_CONF | ACCESS_CONF,
+                  "Retry-After seconds sent with 503 (default 5)"),
+    {NULL}
+};
+
+/**** routing ****/
+
+typedef struct {
+    const char *path;           /* below the <Location> */
+    kd_endpoint_fn fn;
+    int needs_token;
+} kd_route;
+
+static const kd_route kd_routes[] = {
+    {"login", kd_ep_login, 0},
+    {"api/v1/getproduct", kd_ep_getproduct, 1},
+    {NULL, NULL, 0}
+};
+
+/* The request path below the <Location> that holds SetHandler kdata. */
+static const char *kd_route_path(const request_rec *r, const char *prefix)
+{
+    const char *p = r->uri;
+    apr_size_t n;
+
+    if (prefix && *prefix == '/') {
+        n = strlen(prefix);
+        if (!strncmp(p, prefix, n)) {
+            p += n;
+        }
+    }
+    while (*p == '/') {
+        p++;
+    }
+    return p;
+}
+
+static int kd_handler(request_rec *r)
+{
+    kd_dir_conf dconf;
+    kd_srv_conf *sconf;
+    const kd_route *route;
+    const char *path;
+    kd_req *kr;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, "kdata")) {
+        return DECLINED;
+    }
+    sconf = ap_get_module_config(r->server->module_config, &kdata_module);
+    dconf = *(kd_dir_conf *)ap_get_module_config(r->per_dir_config,
+                                                 &kdata_module);
+    kd_dir_defaults(&dconf);
+
+    kr = apr_pcalloc(r->pool, sizeof(*kr));
+    kr->r = r;
+    kr->sconf = sconf;
+    kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
+
+    path = kd_route_path(r, dconf.prefix);
+    for (route = kd_routes; route->path; route++) {
+        if (!strcmp(path, route->path)) {
+            break;
+        }
+    }
+    if (!route->path) {
+        return kd_error(kr, HTTP_NOT_FOUND, "message", "Not found");
+    }
+
+    r->allowed = AP_METHOD_BIT << M_POST;
+    if (r->method_number != M_POST || r->header_only) {
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        return kd_error(kr, HTTP_METHOD_NOT_ALLOWED, "message",
+                        "Method not allowed: use POST");
+    }
+
+    /* The token is checked before the body is read, so an anonymous
+     * client cannot make us read (or parse) anything. */
+    if (route->needs_token && (rc = kd_auth_token(kr)) != KD_NEXT) {
+        return rc;
+    }
+    /* The whole body is read before a database connection is taken, so
+     * a slow client never holds one of the pool's connections. */
+    if ((rc = kd_body_read(kr)) != KD_NEXT) {
+        return rc;
+    }
+    return route->fn(kr);
+}
+
+/**** hooks ****/
+
+static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
+    server_rec *v;
+
+    prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    if (!prepare || !APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, KDLOGNO(00001)
+                     "mod_kdata needs mod_dbd: LoadModule dbd_module "
+                     "before kdata_module");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (v = s; v; v = v->next) {
+        kd_srv_conf *conf = ap_get_module_config(v->module_config,
+                                                 &kdata_module);
+        if (!conf->key) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, KDLOGNO(00002)
+                         "KdataTokenSecretFile is required: the HS256 key "
+                         "(at least %d bytes) that signs tokens",
+                         KD_JWT_MIN_KEY);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        kd_srv_defaults(conf);
+    }
+    /* mod_dbd copies the main server's statements to virtual hosts in
+     * its own post_config, which runs after this one. */
+    kd_db_prepare_all(s);
+    json_object_seed(0);
+    return OK;
+}
+
+static void kd_register_hooks(apr_pool_t *p)
+{
+    static const char *const succ[] = {"mod_dbd.c", NULL};
+
+    ap_hook_post_config(kd_post_config, NULL, succ, APR_HOOK_MIDDLE);
+    ap_hook_handler(kd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA kdata_module = {
+    STANDARD20_MODULE_STUFF,
+    kd_create_dir_conf,
+    kd_merge_dir_conf,
+    kd_create_srv_conf,
+    kd_merge_srv_conf,
+    kd_cmds,
+    kd_register_hooks
+};

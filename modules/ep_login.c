@@ -1,0 +1,296 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * POST /login (email, password[, clientid]): checks a WHMCS credential
+ * and issues an HS256 token for one client account.
+ *
+ * WHMCS 8 keeps credentials in tblusers, linked to client accounts by
+ * tblusers_clients; WHMCS 7 and older keep them in tblclients.  Which
+ * one applies is read from the database (kd_db_schema).  Every stored
+ * format WHMCS has used is verified (kd_passwd.c) and a legacy one is
+ * replaced by bcrypt on success, as WHMCS does.  Unknown email, wrong
+ * password, closed account and an account the user cannot act for all
+ * get the one answer, after the same amount of hashing work.
+ */
+
+#include "apr_strings.h"
+
+#include <openssl/rand.h>
+
+#include "mod_kdata.h"
+#include "kd_passwd.h"
+
+/* The client row as the original API returned it, minus the secrets
+ * (password, authdata, security answer, card and bank data, gateway
+ * ids, reset keys).  KD_CLIENT_COLS and kd_client_cols[] go together:
+ * same columns, same order; 1 marks a column sent as a JSON number. */
+#define KD_CLIENT_COLS \
+    "c.id, c.uuid, c.firstname, c.lastname, c.companyname, c.email, " \
+    "c.address1, c.address2, c.city, c.state, c.postcode, c.country, " \
+    "c.phonenumber, c.authmodule, c.currency, c.defaultgateway, c.credit, " \
+    "c.taxexempt, c.latefeeoveride, c.overideduenotices, " \
+    "c.separateinvoices, c.disableautocc, c.datecreated, c.notes, " \
+    "c.billingcid, c.securityqid, c.groupid, c.lastlogin, c.ip, c.host, " \
+    "c.status, c.language, c.emailoptout, c.overrideautoclose, " \
+    "c.allow_sso, c.email_verified, c.created_at, c.updated_at"
+
+static const struct {
+    const char *name;
+    int number;
+} kd_client_cols[] = {
+    {"id", 1}, {"uuid", 0}, {"firstname", 0}, {"lastname", 0},
+    {"companyname", 0}, {"email", 0}, {"address1", 0}, {"address2", 0},
+    {"city", 0}, {"state", 0}, {"postcode", 0}, {"country", 0},
+    {"phonenumber", 0}, {"authmodule", 0}, {"currency", 1},
+    {"defaultgateway", 0}, {"credit", 0}, {"taxexempt", 1},
+    {"latefeeoveride", 1}, {"overideduenotices", 1},
+    {"separateinvoices", 1}, {"disableautocc", 1}, {"datecreated", 0},
+    {"notes", 0}, {"billingcid", 1}, {"securityqid", 1}, {"groupid", 1},
+    {"lastlogin", 0}, {"ip", 0}, {"host", 0}, {"status", 0},
+    {"language", 0}, {"emailoptout", 1}, {"overrideautoclose", 1},
+    {"allow_sso", 1}, {"email_verified", 1}, {"created_at", 0},
+    {"updated_at", 0}
+};
+#define KD_C_STATUS 30          /* "status" in kd_client_cols[] */
+#define KD_NCLIENT_COLS \
+    ((int)(sizeof(kd_client_cols) / sizeof(kd_client_cols[0])))
+
+/* Result layout of every login statement: the credential's id and hash,
+ * then the client columns (all NULL when no client is linked). */
+#define KD_L_ID      0
+#define KD_L_HASH    1
+#define KD_L_CLIENT  2
+
+const kd_stmt kd_stmts_login[] = {
+    /* WHMCS 8: the user by email, and the client they own (or, failing
+     * that, the first they may act for). */
+    {"kd_login8",
+     "SELECT u.id, u.password, " KD_CLIENT_COLS " FROM tblusers u "
+     "LEFT JOIN tblusers_clients uc ON uc.auth_user_id = u.id "
+     "LEFT JOIN tblclients c ON c.id = uc.client_id "
+     "WHERE u.email = %s ORDER BY uc.owner DESC, c.id LIMIT 1", 1},
+    /* WHMCS 8, the client chosen with clientid. */
+    {"kd_login8_client",
+     "SELECT u.id, u.password, " KD_CLIENT_COLS " FROM tblusers u "
+     "LEFT JOIN tblusers_clients uc ON uc.auth_user_id = u.id "
+     "AND uc.client_id = %d "
+     "LEFT JOIN tblclients c ON c.id = uc.client_id "
+     "WHERE u.email = %s LIMIT 1", 1},
+    {"kd_login8_rehash",
+     "UPDATE tblusers SET password = %s, updated_at = NOW() "
+     "WHERE id = %d AND password = %s", 1},
+    {"kd_login8_seen",
+     "UPDATE tblusers SET last_ip = %s, last_hostname = %s, "
+     "last_login = NOW() WHERE id = %d", 1},
+    /* WHMCS 7: email is not unique in tblclients; an open account wins,
+     * then the oldest. */
+    {"kd_login7",
+     "SELECT c.id, c.password, " KD_CLIENT_COLS " FROM tblclients c "
+     "WHERE c.email = %s ORDER BY c.status = 'Closed', c.id LIMIT 1", 0},
+    {"kd_login7_rehash",
+     "UPDATE tblclients SET password = %s, updated_at = NOW() "
+     "WHERE id = %d AND password = %s", 0},
+    {"kd_login7_seen",
+     "UPDATE tblclients SET lastlogin = NOW(), ip = %s, host = %s "
+     "WHERE id = %d", 0},
+    {NULL, NULL, 0}
+};
+
+static int kd_login_refused(kd_req *kr, const char *email, const char *why)
+{
+    /* One line per failure, with the client address and never the
+     * password, in a fixed shape that fail2ban can match. */
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00501)
+                  "login failed for %s from %s: %s",
+                  ap_escape_logitem(kr->r->pool, email),
+                  kr->r->useragent_ip, why);
+    return kd_error(kr, HTTP_UNAUTHORIZED, "messages", "User not exists");
+}
+
+static json_t *kd_client_json(const kd_rows *rows)
+{
+    json_t *o = json_object();
+    int i;
+
+    for (i = 0; i < KD_NCLIENT_COLS; i++) {
+        const char *v = kd_rows_get(rows, 0, KD_L_CLIENT + i);
+        json_t *j;
+
+        if (!v) {
+            j = json_null();
+        }
+        else if (kd_client_cols[i].number) {
+            j = json_integer(apr_atoi64(v));
+        }
+        else {
+            j = kd_json_str(v);
+        }
+        json_object_set_new(o, kd_client_cols[i].name, j);
+    }
+    return o;
+}
+
+static int kd_issue_token(kd_req *kr, long long client, long long user,
+                          char *out, apr_size_t outsz)
+{
+    kd_jwt_claims c;
+    unsigned char rnd[12];
+    long long now = apr_time_sec(kr->r->request_time);
+
+    memset(&c, 0, sizeof(c));
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00502)
+                      "no randomness for a token id");
+        return -1;
+    }
+    kd_b64url_encode(c.jti, rnd, sizeof(rnd));
+    apr_cpystrn(c.iss, kr->sconf->issuer, sizeof(c.iss));
+    c.sub = client;
+    c.uid = user;
+    c.iat = now;
+    c.nbf = now;
+    c.exp = now + kr->sconf->ttl;
+    return kd_jwt_sign(out, outsz, kr->sconf->key, kr->sconf->keylen, &c)
+           ? 0 : -1;
+}
+
+/* Legacy hashes become bcrypt, as WHMCS does after a login.  The old
+ * hash is part of the WHERE, so a password changed meanwhile is never
+ * overwritten.  A failure here does not fail the login. */
+static int kd_rehash(kd_req *kr, int v8, const char *id, const char *old,
+                     const char *password)
+{
+    char hash[KD_PW_HASH_SIZE];
+    const char *args[3];
+
+    if (!kd_pw_needs_rehash(old)) {
+        return KD_NEXT;
+    }
+    if (kd_pw_bcrypt(hash, password, strlen(password),
+                     kr->sconf->bcrypt_cost)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, kr->r, KDLOGNO(00503)
+                      "cannot rehash a legacy password (no randomness?)");
+        return KD_NEXT;
+    }
+    args[0] = hash;
+    args[1] = id;
+    args[2] = old;
+    return kd_db_exec(kr, v8 ? "kd_login8_rehash" : "kd_login7_rehash",
+                      NULL, 3, args);
+}
+
+int kd_ep_login(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    const char *email = kd_arg(kr, "email");
+    const char *password = kd_arg(kr, "password");
+    const char *clientid = kd_arg(kr, "clientid");
+    const char *args[3], *hash, *id, *status;
+    char token[KD_JWT_MAX_LEN];
+    long long cid = 0;
+    kd_schema schema;
+    kd_rows *rows;
+    json_t *body, *tok, *users;
+    int rc, v8, match;
+
+    if (!email || !*email) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "The email field is required.");
+    }
+    if (!password || !*password) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "The password field is required.");
+    }
+    if (clientid && (rc = kd_field_id(kr, "clientid", &cid)) != KD_NEXT) {
+        return rc;
+    }
+    if (strlen(email) > 255) {
+        return kd_login_refused(kr, "(too long)", "email too long");
+    }
+
+    if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
+        return OK;
+    }
+    v8 = schema == KD_SCHEMA_WHMCS8;
+    if (v8 && cid) {
+        args[0] = apr_ltoa(r->pool, (long)cid);
+        args[1] = email;
+        rc = kd_db_select(kr, "kd_login8_client", &rows, 2, args);
+    }
+    else {
+        args[0] = email;
+        rc = kd_db_select(kr, v8 ? "kd_login8" : "kd_login7", &rows, 1,
+                          args);
+    }
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+
+    if (kd_rows_count(rows) != 1) {
+        kd_pw_dummy_verify(password, strlen(password),
+                           kr->sconf->bcrypt_cost);
+        return kd_login_refused(kr, email, "unknown email");
+    }
+    id = kd_rows_get(rows, 0, KD_L_ID);
+    hash = kd_rows_get(rows, 0, KD_L_HASH);
+    match = kd_pw_verify(password, strlen(password), hash ? hash : "");
+    if (!match) {
+        return kd_login_refused(kr, email, "wrong password");
+    }
+    status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS);
+    if (!kd_rows_get(rows, 0, KD_L_CLIENT)) {
+        return kd_login_refused(kr, email, "no client account to act for");
+    }
+    if (!status || !strcmp(status, "Closed")) {
+        return kd_login_refused(kr, email, "client account is Closed");
+    }
+    /* !v8 and cid: WHMCS 7 has one client per login; clientid must be it */
+    if (!v8 && cid && cid != apr_atoi64(id)) {
+        return kd_login_refused(kr, email, "clientid not this account's");
+    }
+
+    if ((rc = kd_rehash(kr, v8, id, hash, password)) != KD_NEXT) {
+        return rc;
+    }
+    args[0] = r->useragent_ip;
+    args[1] = r->useragent_ip;
+    args[2] = id;
+    rc = kd_db_exec(kr, v8 ? "kd_login8_seen" : "kd_login7_seen", NULL, 3,
+                    args);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+
+    if (kd_issue_token(kr, apr_atoi64(kd_rows_get(rows, 0, KD_L_CLIENT)),
+                       v8 ? apr_atoi64(id) : 0, token, sizeof(token))) {
+        return kd_internal(kr);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00504)
+                  "login of client %s from %s",
+                  kd_rows_get(rows, 0, KD_L_CLIENT), r->useragent_ip);
+
+    body = json_object();
+    tok = json_object();
+    users = json_array();
+    json_object_set_new(tok, "token", json_string(token));
+    json_object_set_new(body, "0", tok);
+    json_object_set_new(body, "result", json_string("success"));
+    json_array_append_new(users, kd_client_json(rows));
+    json_object_set_new(body, "user", users);
+    return kd_reply(kr, HTTP_OK, body);
+}

@@ -1,0 +1,169 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * POST /api/v1/getproduct (serviceid): one of the caller's services with
+ * its configurable options under the seed's keys (os, cpu, ram, hdd,
+ * "Extra ip").  A service that is missing and one that is another
+ * client's get the same 403, so ids cannot be probed.
+ */
+
+#include "apr_strings.h"
+
+#include "mod_kdata.h"
+
+/* Columns: the service, then one row per chosen option (NULLs when the
+ * service has none). */
+enum {
+    KD_P_ID = 0, KD_P_REGDATE, KD_P_NEXTDUE, KD_P_STATUS, KD_P_DOMAIN,
+    KD_P_DEDICATEDIP, KD_P_ASSIGNEDIPS, KD_P_CYCLE, KD_P_USERNAME,
+    KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY
+};
+
+const kd_stmt kd_stmts_product[] = {
+    {"kd_getproduct",
+     "SELECT h.id, h.regdate, h.nextduedate, h.domainstatus, h.domain, "
+     "h.dedicatedip, h.assignedips, h.billingcycle, h.username, "
+     "o.optionname, o.optiontype, s.optionname, hc.qty "
+     "FROM tblhosting h "
+     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id "
+     "LEFT JOIN tblproductconfigoptions o ON o.id = hc.configid "
+     "LEFT JOIN tblproductconfigoptionssub s ON s.id = hc.optionid "
+     "AND s.configid = o.id "
+     "WHERE h.id = %d AND h.userid = %d "
+     "ORDER BY o.`order`, o.id", 0},
+    {NULL, NULL, 0}
+};
+
+/* The seed's response keys, in kd_opt order. */
+static const char *const kd_opt_json_keys[KD_OPT_COUNT] = {
+    "os", "cpu", "ram", "hdd", "Extra ip"
+};
+
+const char *kd_display_name(apr_pool_t *p, const char *name)
+{
+    const char *bar = strchr(name, '|');
+    const char *end;
+
+    if (!bar) {
+        return name;
+    }
+    /* WHMCS shows what follows the first '|', trimmed; what precedes it
+     * is the machine value handed to provisioning modules. */
+    for (bar++; *bar == ' '; bar++) {
+    }
+    for (end = bar + strlen(bar); end > bar && end[-1] == ' '; end--) {
+    }
+    return apr_pstrmemdup(p, bar, (apr_size_t)(end - bar));
+}
+
+/* What WHMCS shows as an option's value: the sub-option for dropdowns
+ * and radios (1, 2), Yes/No for a yes/no option (3), the quantity for a
+ * quantity option (4). */
+static const char *kd_option_value(apr_pool_t *p, const kd_rows *rows,
+                                   int i)
+{
+    const char *type = kd_rows_get(rows, i, KD_P_OPTTYPE);
+    const char *sub = kd_rows_get(rows, i, KD_P_SUBNAME);
+    const char *qty = kd_rows_get(rows, i, KD_P_QTY);
+
+    if (type && !strcmp(type, "3")) {
+        return qty && strcmp(qty, "0") ? "Yes" : "No";
+    }
+    if (type && !strcmp(type, "4")) {
+        return qty ? qty : "0";
+    }
+    return sub ? kd_display_name(p, sub) : "";
+}
+
+int kd_ep_getproduct(kd_req *kr)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[2], *opt[KD_OPT_COUNT] = {0};
+    long long sid;
+    kd_rows *rows;
+    json_t *body, *prod;
+    int rc, i, k;
+
+    if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
+        return rc;
+    }
+    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kd_auth_allowed(kr, "products")) {
+        return kd_error(kr, HTTP_FORBIDDEN, "messages",
+                        "Permission denied!");
+    }
+    args[0] = apr_ltoa(p, (long)sid);
+    args[1] = apr_ltoa(p, (long)kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_getproduct", &rows, 2, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) == 0) {
+        return kd_error(kr, HTTP_FORBIDDEN, "messages",
+                        "Permission denied!");
+    }
+
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        const char *name = kd_rows_get(rows, i, KD_P_OPTNAME);
+
+        if (!name) {
+            continue;
+        }
+        name = kd_display_name(p, name);
+        for (k = 0; k < KD_OPT_COUNT; k++) {
+            if (!opt[k] && !strcasecmp(name, kr->sconf->opt_name[k])) {
+                opt[k] = kd_option_value(p, rows, i);
+            }
+        }
+    }
+
+    prod = json_object();
+    json_object_set_new(prod, "serviceid", kd_json_str(args[0]));
+    json_object_set_new(prod, "regdate",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_REGDATE)));
+    json_object_set_new(prod, "nextduedate",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_NEXTDUE)));
+    json_object_set_new(prod, "status",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_STATUS)));
+    json_object_set_new(prod, "domain",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_DOMAIN)));
+    json_object_set_new(prod, "dedicatedip",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_DEDICATEDIP)));
+    json_object_set_new(prod, "assignedips",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_ASSIGNEDIPS)));
+    json_object_set_new(prod, "billingcycle",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_CYCLE)));
+    json_object_set_new(prod, "username",
+                        kd_json_str(kd_rows_get(rows, 0, KD_P_USERNAME)));
+    /* tblhosting.password holds WHMCS's own reversible encryption, keyed
+     * by a secret only WHMCS's configuration.php has: it is never sent,
+     * neither encrypted nor (we cannot) decrypted. */
+    json_object_set_new(prod, "password", json_string(""));
+    for (k = 0; k < KD_OPT_COUNT; k++) {
+        json_object_set_new(prod, kd_opt_json_keys[k],
+                            kd_json_str(opt[k] ? opt[k] : ""));
+    }
+
+    body = json_object();
+    json_object_set_new(body, "result", json_string("success"));
+    json_object_set_new(body, "serviceid", kd_json_str(args[0]));
+    json_object_set_new(body, "product", prod);
+    return kd_reply(kr, HTTP_OK, body);
+}

@@ -1,0 +1,158 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * The bearer guard for the /api/v1/ routes: the token is checked without the
+ * database first (signature, algorithm, claims, times), then, once a
+ * connection is at hand, the client it names must still exist and, for
+ * a WHMCS 8 user, still be linked to that client.  The answers are the
+ * original API's: "token not provided", "token invalid", "token
+ * expired", all 401 with WWW-Authenticate.
+ */
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "mod_kdata.h"
+
+const kd_stmt kd_stmts_auth[] = {
+    {"kd_auth_client7",
+     "SELECT id, status FROM tblclients WHERE id = %d", 0},
+    {"kd_auth_client8",
+     "SELECT c.id, c.status, uc.owner, uc.permissions "
+     "FROM tblclients c LEFT JOIN tblusers_clients uc "
+     "ON uc.client_id = c.id AND uc.auth_user_id = %d "
+     "WHERE c.id = %d", 1},
+    {NULL, NULL, 0}
+};
+
+static int kd_token_error(kd_req *kr, const char *what, const char *why)
+{
+    request_rec *r = kr->r;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00401)
+                  "bearer token refused from %s: %s", r->useragent_ip, why);
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   strcmp(what, "token not provided")
+                   ? "Bearer realm=\"kdata\", error=\"invalid_token\""
+                   : "Bearer realm=\"kdata\"");
+    return kd_error(kr, HTTP_UNAUTHORIZED, "error", what);
+}
+
+int kd_auth_token(kd_req *kr)
+{
+    const char *h = apr_table_get(kr->r->headers_in, "Authorization");
+    const char *tok;
+    kd_jwt_status st;
+    apr_size_t len;
+
+    if (!h || !*h) {
+        return kd_token_error(kr, "token not provided", "no Authorization");
+    }
+    if (strncasecmp(h, "Bearer", 6) || (h[6] != ' ' && h[6] != '\t')) {
+        return kd_token_error(kr, "token not provided", "not a Bearer");
+    }
+    for (tok = h + 7; *tok == ' ' || *tok == '\t'; tok++) {
+    }
+    len = strlen(tok);
+    while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) {
+        len--;
+    }
+    if (!len) {
+        return kd_token_error(kr, "token not provided", "empty Bearer");
+    }
+    st = kd_jwt_verify(tok, len, kr->sconf->key, kr->sconf->keylen,
+                       kr->sconf->issuer, apr_time_sec(kr->r->request_time),
+                       kr->sconf->leeway, &kr->caller.claims);
+    if (st == KD_JWT_EXPIRED) {
+        return kd_token_error(kr, "token expired", kd_jwt_strerror(st));
+    }
+    if (st != KD_JWT_OK) {
+        return kd_token_error(kr, "token invalid", kd_jwt_strerror(st));
+    }
+    kr->caller.client_id = kr->caller.claims.sub;
+    kr->caller.user_id = kr->caller.claims.uid;
+    return KD_NEXT;
+}
+
+int kd_auth_client(kd_req *kr)
+{
+    kd_caller *c = &kr->caller;
+    const char *args[2];
+    kd_rows *rows;
+    kd_schema schema;
+    int rc;
+
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
+        return OK;
+    }
+    args[0] = apr_ltoa(kr->r->pool, (long)c->user_id);
+    args[1] = apr_ltoa(kr->r->pool, (long)c->client_id);
+    if (schema == KD_SCHEMA_WHMCS8 && c->user_id > 0) {
+        rc = kd_db_select(kr, "kd_auth_client8", &rows, 2, args);
+    }
+    else {
+        rc = kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
+    }
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1) {
+        return kd_token_error(kr, "token invalid", "client no longer exists");
+    }
+    c->status = kd_rows_get(rows, 0, 1);
+    if (schema == KD_SCHEMA_WHMCS8 && c->user_id > 0) {
+        const char *owner = kd_rows_get(rows, 0, 2);
+
+        if (!owner) {
+            return kd_token_error(kr, "token invalid",
+                                  "user no longer linked to the client");
+        }
+        c->owner = strcmp(owner, "0") != 0;
+        c->permissions = kd_rows_get(rows, 0, 3);
+    }
+    else {
+        /* WHMCS 7 has one login per client: its owner. */
+        c->owner = 1;
+    }
+    return KD_NEXT;
+}
+
+int kd_auth_allowed(const kd_req *kr, const char *permission)
+{
+    const char *p = kr->caller.permissions;
+    apr_size_t n = strlen(permission);
+
+    if (kr->caller.owner) {
+        return 1;
+    }
+    /* WHMCS stores a comma-separated list of permission names. */
+    while (p && *p) {
+        while (*p == ',' || apr_isspace(*p)) {
+            p++;
+        }
+        if (!strncmp(p, permission, n)
+            && (p[n] == ',' || p[n] == '\0' || apr_isspace(p[n]))) {
+            return 1;
+        }
+        p = strchr(p, ',');
+    }
+    return 0;
+}

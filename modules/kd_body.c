@@ -1,0 +1,214 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * Request bodies: the content type is checked (415), the size is capped
+ * while reading (413, whether or not Content-Length was sent), and the
+ * bytes go to the strict decoders in kd_form.c (400).  Fields stay in
+ * r->pool for the request's life.
+ */
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "mod_kdata.h"
+
+typedef enum {
+    KD_CT_NONE = 0,
+    KD_CT_FORM,
+    KD_CT_JSON,
+    KD_CT_OTHER
+} kd_ctype;
+
+/* The media type, ignoring parameters; a charset other than UTF-8 is
+ * refused, since every field is decoded as UTF-8. */
+static kd_ctype kd_content_type(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *semi, *cs;
+    apr_size_t n;
+    kd_ctype t;
+
+    if (!ct) {
+        return KD_CT_NONE;
+    }
+    semi = strchr(ct, ';');
+    n = semi ? (apr_size_t)(semi - ct) : strlen(ct);
+    while (n && apr_isspace(ct[n - 1])) {
+        n--;
+    }
+    if (n == 33 && !strncasecmp(ct, "application/x-www-form-urlencoded", n)) {
+        t = KD_CT_FORM;
+    }
+    else if (n == 16 && !strncasecmp(ct, "application/json", n)) {
+        t = KD_CT_JSON;
+    }
+    else {
+        return KD_CT_OTHER;
+    }
+    if (semi && (cs = ap_strcasestr(semi, "charset=")) != NULL) {
+        cs += 8;
+        if (*cs == '"') {
+            cs++;
+        }
+        if (strncasecmp(cs, "utf-8", 5) && strncasecmp(cs, "utf8", 4)) {
+            return KD_CT_OTHER;
+        }
+    }
+    return t;
+}
+
+/* Reads at most max bytes; *len = max + 1 signals "too large". */
+static int kd_read_all(request_rec *r, apr_off_t max, char **out,
+                       apr_size_t *len)
+{
+    char *buf;
+    apr_size_t got = 0;
+    long n;
+    int rc;
+
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        return rc;
+    }
+    buf = apr_palloc(r->pool, (apr_size_t)max + 2);
+    if (ap_should_client_block(r)) {
+        if (r->remaining > max) {
+            *len = (apr_size_t)max + 1;
+            *out = buf;
+            return OK;
+        }
+        while ((n = ap_get_client_block(r, buf + got,
+                                        (apr_size_t)max + 1 - got)) > 0) {
+            got += (apr_size_t)n;
+            if (got > (apr_size_t)max) {
+                break;
+            }
+        }
+        if (n < 0) {
+            return HTTP_BAD_REQUEST;
+        }
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return OK;
+}
+
+int kd_body_read(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    const kd_dir_conf *dc = kr->dconf;
+    kd_form_limits lim;
+    kd_form_status st;
+    kd_ctype ct = kd_content_type(r);
+    char *buf, *arena;
+    apr_size_t len = 0, arenasz;
+    int rc;
+
+    if (ct == KD_CT_OTHER) {
+        return kd_error(kr, HTTP_UNSUPPORTED_MEDIA_TYPE, "message",
+                        "Content-Type must be application/x-www-form-"
+                        "urlencoded or application/json (UTF-8)");
+    }
+    rc = kd_read_all(r, dc->max_body, &buf, &len);
+    if (rc != OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00201)
+                      "request body could not be read (status %d)", rc);
+        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return kd_error(kr, rc, "message", "Request body too large");
+        }
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "Request body could not be read");
+    }
+    if (len > (apr_size_t)dc->max_body) {
+        /* Closing stops us from reading the rest to keep the connection. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return kd_error(kr, HTTP_REQUEST_ENTITY_TOO_LARGE, "message",
+                        "Request body too large");
+    }
+    if (len && ct == KD_CT_NONE) {
+        return kd_error(kr, HTTP_UNSUPPORTED_MEDIA_TYPE, "message",
+                        "Content-Type must be application/x-www-form-"
+                        "urlencoded or application/json (UTF-8)");
+    }
+
+    lim.max_fields = (size_t)dc->max_fields;
+    lim.max_key = 64;
+    lim.max_value = (size_t)dc->max_field;
+    kr->fields = apr_pcalloc(r->pool, sizeof(kd_field) * lim.max_fields);
+    kr->nfields = 0;
+    if (!len) {
+        return KD_NEXT;
+    }
+    if (ct == KD_CT_JSON) {
+        arenasz = 2 * len + 16;
+        arena = apr_palloc(r->pool, arenasz);
+        st = kd_form_parse_json(buf, len, &lim, arena, arenasz,
+                                kr->fields, &kr->nfields);
+    }
+    else {
+        st = kd_form_parse_urlencoded(buf, len, &lim, kr->fields,
+                                      &kr->nfields);
+    }
+    if (st != KD_FORM_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00202)
+                      "malformed request body: %s", kd_form_strerror(st));
+        if (st == KD_FORM_TOO_MANY || st == KD_FORM_TOO_LONG) {
+            return kd_error(kr, HTTP_REQUEST_ENTITY_TOO_LARGE, "message",
+                            apr_pstrcat(r->pool, "Malformed request body: ",
+                                        kd_form_strerror(st), NULL));
+        }
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        apr_pstrcat(r->pool, "Malformed request body: ",
+                                    kd_form_strerror(st), NULL));
+    }
+    return KD_NEXT;
+}
+
+const char *kd_arg(const kd_req *kr, const char *key)
+{
+    apr_size_t i;
+
+    for (i = 0; i < kr->nfields; i++) {
+        if (!strcmp(kr->fields[i].key, key)) {
+            return kr->fields[i].val;
+        }
+    }
+    return NULL;
+}
+
+int kd_field_id(kd_req *kr, const char *key, long long *out)
+{
+    const char *v = kd_arg(kr, key), *p;
+    long long n = 0;
+
+    /* Digits only, no sign, no leading zero, below 2^31 (WHMCS ids are
+     * int(10)), so "1e3", " 7" or "007" never reach SQL. */
+    if (v && *v && *v != '0' && strlen(v) <= 10) {
+        for (p = v; *p >= '0' && *p <= '9'; p++) {
+            n = n * 10 + (*p - '0');
+        }
+        if (!*p && n <= 2147483647LL) {
+            *out = n;
+            return KD_NEXT;
+        }
+    }
+    return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                    apr_psprintf(kr->r->pool, v ? "Invalid %s" :
+                                 "The %s field is required.", key));
+}

@@ -1,0 +1,382 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * Database access, only through mod_dbd's pooled connections.  Every
+ * statement is prepared by label (see kd_stmt in mod_kdata.h); results
+ * are copied into r->pool and always drained, so the connection goes
+ * back to the pool clean.  Errors that mean "the database is not there"
+ * (gone, lost, lock wait timeout) become 503 with Retry-After; any
+ * other failure is logged with the driver's text and answered with a
+ * plain 500, since SQL and driver text never go into a body.
+ */
+
+#include "apr_strings.h"
+#include "apr_hash.h"
+#include "apr_atomic.h"
+
+#include "mod_kdata.h"
+
+struct kd_rows {
+    int nrows;
+    int ncols;
+    const char **names;
+    const char ***cells;
+};
+
+const kd_stmt kd_stmts_db[] = {
+    {"kd_schema_v8",
+     "SELECT COUNT(*) FROM information_schema.TABLES "
+     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tblusers'", 0},
+    {"kd_last_insert_id", "SELECT LAST_INSERT_ID()", 0},
+    {NULL, NULL, 0}
+};
+
+static const kd_stmt *const kd_all_stmts[] = {
+    kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product, NULL
+};
+
+/* How long a schema detection is trusted: an upgrade from WHMCS 7 to 8
+ * is noticed within this time without restarting Apache. */
+#define KD_SCHEMA_RECHECK apr_time_from_sec(60)
+
+static volatile apr_uint32_t kd_schema_cached = KD_SCHEMA_UNKNOWN;
+static volatile apr_uint32_t kd_schema_checked_sec;
+
+typedef struct {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_transaction_t *trans;
+} kd_txn;
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *kd_dbd_prepare_fn;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *kd_dbd_acquire_fn;
+
+void kd_db_prepare_all(server_rec *s)
+{
+    const kd_stmt *const *list;
+    const kd_stmt *st;
+
+    kd_dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    kd_dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    for (list = kd_all_stmts; *list; list++) {
+        for (st = *list; st->label; st++) {
+            if (!st->whmcs8_only) {
+                kd_dbd_prepare_fn(s, st->sql, st->label);
+            }
+        }
+    }
+}
+
+int kd_db_acquire(kd_req *kr)
+{
+    if (kr->dbd) {
+        return KD_NEXT;
+    }
+    kr->dbd = kd_dbd_acquire_fn(kr->r);
+    if (!kr->dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00301)
+                      "no database connection (see mod_dbd's message above)");
+        return kd_unavailable(kr);
+    }
+    return KD_NEXT;
+}
+
+/* Errors after which retrying later can work: the server is gone or
+ * restarting, the connection was lost or killed, a lock wait or a
+ * deadlock timed out.  Client-library errors (2xxx) all count. */
+static int kd_db_transient(int err)
+{
+    switch (err) {
+    case 1040:                  /* too many connections */
+    case 1053:                  /* server shutdown in progress */
+    case 1205:                  /* lock wait timeout */
+    case 1213:                  /* deadlock */
+    case 1317:                  /* query interrupted */
+    case 1927:                  /* connection killed */
+    case 4031:                  /* disconnected by server (idle) */
+        return 1;
+    default:
+        return err >= 2000 && err < 3000;
+    }
+}
+
+static int kd_db_fail(kd_req *kr, const char *label, int err)
+{
+    const char *msg = apr_dbd_error(kr->dbd->driver, kr->dbd->handle, err);
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00302)
+                  "statement %s failed (%d): %s", label, err,
+                  msg ? msg : "(no message)");
+    return kd_db_transient(err) ? kd_unavailable(kr) : kd_internal(kr);
+}
+
+static const kd_stmt *kd_stmt_find(const char *label)
+{
+    const kd_stmt *const *list;
+    const kd_stmt *st;
+
+    for (list = kd_all_stmts; *list; list++) {
+        for (st = *list; st->label; st++) {
+            if (!strcmp(st->label, label)) {
+                return st;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int kd_db_stmt(kd_req *kr, const char *label,
+                      apr_dbd_prepared_t **out)
+{
+    ap_dbd_t *dbd = kr->dbd;
+    const kd_stmt *st;
+    int err;
+
+    *out = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+    if (*out) {
+        return KD_NEXT;
+    }
+    st = kd_stmt_find(label);
+    if (!st || !st->whmcs8_only) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00303)
+                      "statement %s is not prepared on this connection",
+                      label);
+        return kd_internal(kr);
+    }
+    /* The connection's own pool: the statement lives as long as it. */
+    err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
+                          label, out);
+    if (err) {
+        return kd_db_fail(kr, label, err);
+    }
+    apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
+    return KD_NEXT;
+}
+
+int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
+                 int nargs, const char **args)
+{
+    request_rec *r = kr->r;
+    apr_dbd_prepared_t *stmt;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    kd_rows *rows;
+    int rc, err, i, cap = 4;
+
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if ((rc = kd_db_stmt(kr, label, &stmt)) != KD_NEXT) {
+        return rc;
+    }
+    err = apr_dbd_pselect(kr->dbd->driver, r->pool, kr->dbd->handle, &res,
+                          stmt, 1, nargs, args);
+    if (err) {
+        return kd_db_fail(kr, label, err);
+    }
+    rows = apr_pcalloc(r->pool, sizeof(*rows));
+    rows->ncols = apr_dbd_num_cols(kr->dbd->driver, res);
+    rows->names = apr_pcalloc(r->pool, sizeof(char *) * (rows->ncols + 1));
+    for (i = 0; i < rows->ncols; i++) {
+        rows->names[i] = apr_pstrdup(r->pool, apr_dbd_get_name(
+                                     kr->dbd->driver, res, i));
+    }
+    rows->cells = apr_palloc(r->pool, sizeof(char **) * cap);
+    /* The result is buffered (random access): rows are numbered from 1
+     * and reading past the last one returns -1.  The driver frees it
+     * with r->pool; the connection is free for the next statement. */
+    while (apr_dbd_get_row(kr->dbd->driver, r->pool, res, &row,
+                           rows->nrows + 1) == 0) {
+        const char **cells = apr_palloc(r->pool,
+                                        sizeof(char *) * (rows->ncols + 1));
+
+        for (i = 0; i < rows->ncols; i++) {
+            const char *v = apr_dbd_get_entry(kr->dbd->driver, row, i);
+            cells[i] = v ? apr_pstrdup(r->pool, v) : NULL;
+        }
+        if (rows->nrows == cap) {
+            const char ***grown = apr_palloc(r->pool,
+                                             sizeof(char **) * cap * 2);
+            memcpy(grown, rows->cells, sizeof(char **) * cap);
+            rows->cells = grown;
+            cap *= 2;
+        }
+        rows->cells[rows->nrows++] = cells;
+    }
+    *rowsp = rows;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s: %d rows, %d cols",
+                  label, rows->nrows, rows->ncols);
+    return KD_NEXT;
+}
+
+int kd_db_exec(kd_req *kr, const char *label, int *affected,
+               int nargs, const char **args)
+{
+    apr_dbd_prepared_t *stmt;
+    int rc, err, n = 0;
+
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if ((rc = kd_db_stmt(kr, label, &stmt)) != KD_NEXT) {
+        return rc;
+    }
+    err = apr_dbd_pquery(kr->dbd->driver, kr->r->pool, kr->dbd->handle, &n,
+                         stmt, nargs, args);
+    if (err) {
+        return kd_db_fail(kr, label, err);
+    }
+    if (affected) {
+        *affected = n;
+    }
+    return KD_NEXT;
+}
+
+/* Runs when r->pool is cleared: registered after mod_dbd's release
+ * cleanup, so it runs first and the connection never goes back to the
+ * pool inside a transaction or holding row locks. */
+static apr_status_t kd_txn_cleanup(void *data)
+{
+    kd_txn *t = data;
+
+    if (t->trans) {
+        apr_dbd_transaction_mode_set(t->driver, t->trans,
+                                     APR_DBD_TRANSACTION_ROLLBACK);
+        apr_dbd_transaction_end(t->driver, NULL, t->trans);
+        t->trans = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static kd_txn *kd_txn_of(kd_req *kr)
+{
+    return ap_get_module_config(kr->r->request_config, &kdata_module);
+}
+
+int kd_db_begin(kd_req *kr)
+{
+    kd_txn *t;
+    int rc, err;
+
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
+        return rc;
+    }
+    t = kd_txn_of(kr);
+    if (!t) {
+        t = apr_pcalloc(kr->r->pool, sizeof(*t));
+        t->driver = kr->dbd->driver;
+        ap_set_module_config(kr->r->request_config, &kdata_module, t);
+        apr_pool_cleanup_register(kr->r->pool, t, kd_txn_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    err = apr_dbd_transaction_start(kr->dbd->driver, kr->r->pool,
+                                    kr->dbd->handle, &t->trans);
+    if (err) {
+        t->trans = NULL;
+        return kd_db_fail(kr, "BEGIN", err);
+    }
+    return KD_NEXT;
+}
+
+int kd_db_commit(kd_req *kr)
+{
+    kd_txn *t = kd_txn_of(kr);
+    int err;
+
+    if (!t || !t->trans) {
+        return KD_NEXT;
+    }
+    err = apr_dbd_transaction_end(t->driver, kr->r->pool, t->trans);
+    t->trans = NULL;
+    if (err) {
+        return kd_db_fail(kr, "COMMIT", err);
+    }
+    return KD_NEXT;
+}
+
+void kd_db_rollback(kd_req *kr)
+{
+    kd_txn *t = kd_txn_of(kr);
+
+    if (t) {
+        kd_txn_cleanup(t);
+    }
+}
+
+int kd_db_insert_id(kd_req *kr, long long *id)
+{
+    kd_rows *rows;
+    int rc;
+
+    rc = kd_db_select(kr, "kd_last_insert_id", &rows, 0, NULL);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    if (rows->nrows != 1 || !rows->cells[0][0]) {
+        return kd_internal(kr);
+    }
+    *id = apr_atoi64(rows->cells[0][0]);
+    return KD_NEXT;
+}
+
+kd_schema kd_db_schema(kd_req *kr)
+{
+    apr_uint32_t cached = apr_atomic_read32(&kd_schema_cached);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
+    apr_uint32_t checked = apr_atomic_read32(&kd_schema_checked_sec);
+    kd_rows *rows;
+
+    if (cached != KD_SCHEMA_UNKNOWN
+        && now - checked < apr_time_sec(KD_SCHEMA_RECHECK)) {
+        return (kd_schema)cached;
+    }
+    if (kd_db_select(kr, "kd_schema_v8", &rows, 0, NULL) != KD_NEXT) {
+        return KD_SCHEMA_UNKNOWN;       /* the reply was sent */
+    }
+    cached = (rows->nrows == 1 && rows->cells[0][0]
+              && strcmp(rows->cells[0][0], "0"))
+             ? KD_SCHEMA_WHMCS8 : KD_SCHEMA_WHMCS7;
+    apr_atomic_set32(&kd_schema_cached, cached);
+    apr_atomic_set32(&kd_schema_checked_sec, now);
+    return (kd_schema)cached;
+}
+
+int kd_rows_count(const kd_rows *rows)
+{
+    return rows ? rows->nrows : 0;
+}
+
+int kd_rows_ncols(const kd_rows *rows)
+{
+    return rows ? rows->ncols : 0;
+}
+
+const char *kd_rows_get(const kd_rows *rows, int i, int col)
+{
+    if (!rows || i < 0 || i >= rows->nrows || col < 0 || col >= rows->ncols) {
+        return NULL;
+    }
+    return rows->cells[i][col];
+}
+
+const char *kd_rows_name(const kd_rows *rows, int col)
+{
+    if (!rows || col < 0 || col >= rows->ncols) {
+        return NULL;
+    }
+    return rows->names[col];
+}

@@ -1,0 +1,97 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * @file kd_jwt.h
+ * @brief base64url and HS256 JSON Web Tokens.
+ *
+ * No httpd or APR types cross this API, so unit tests and fuzzers link
+ * kd_jwt.c alone (with jansson and libcrypto).
+ */
+#ifndef KD_JWT_H
+#define KD_JWT_H
+
+#include <stddef.h>
+
+/** Longest token accepted or produced, in bytes. */
+#define KD_JWT_MAX_LEN 2048
+/** Shortest HMAC key accepted (RFC 7518 3.2: at least the hash size). */
+#define KD_JWT_MIN_KEY 32
+/** Longest iss / jti claim kept, including the NUL. */
+#define KD_JWT_MAX_STR 128
+
+/** Bytes needed to base64url-encode n bytes (no padding, plus NUL). */
+#define KD_B64URL_ENCLEN(n) ((((n) + 2) / 3) * 4 + 1)
+
+/**
+ * Encode n bytes as unpadded base64url; dst must hold KD_B64URL_ENCLEN(n).
+ * @return the length written, not counting the NUL.
+ */
+size_t kd_b64url_encode(char *dst, const unsigned char *src, size_t n);
+
+/**
+ * Strict base64url decode: alphabet [A-Za-z0-9_-] only, no padding, no
+ * whitespace, n % 4 != 1, unused trailing bits zero (one encoding per
+ * value).  dst must hold (n / 4) * 3 + 2 bytes.
+ * @return 0 and *dstlen set, or -1 when src is not canonical base64url.
+ */
+int kd_b64url_decode(unsigned char *dst, size_t *dstlen,
+                     const char *src, size_t n);
+
+typedef struct {
+    long long sub;              /* client id, > 0 */
+    long long uid;              /* "uid": tblusers.id; 0 = absent */
+    long long iat;
+    long long nbf;
+    long long exp;
+    char iss[KD_JWT_MAX_STR];
+    char jti[KD_JWT_MAX_STR];
+} kd_jwt_claims;
+
+typedef enum {
+    KD_JWT_OK = 0,
+    KD_JWT_MALFORMED,           /* shape, base64url, JSON, size */
+    KD_JWT_BAD_ALG,             /* header alg is not exactly "HS256" */
+    KD_JWT_BAD_SIGNATURE,
+    KD_JWT_BAD_CLAIMS,          /* missing or mistyped claim, wrong iss */
+    KD_JWT_EXPIRED,
+    KD_JWT_NOT_YET_VALID        /* nbf or iat in the future */
+} kd_jwt_status;
+
+/**
+ * Sign claims as {"typ":"JWT","alg":"HS256"} . payload . HMAC-SHA256.
+ * Payload keys in this order: sub, iss, iat, exp, nbf, jti.
+ * @return the token length, or 0 if out (outsz bytes) is too small.
+ */
+size_t kd_jwt_sign(char *out, size_t outsz,
+                   const unsigned char *key, size_t keylen,
+                   const kd_jwt_claims *claims);
+
+/**
+ * Verify a compact HS256 token.  The MAC is checked (constant time)
+ * before any JSON is parsed.  iss must equal the given issuer when that
+ * is not NULL.  Times: now < exp + leeway, nbf - leeway <= now,
+ * iat - leeway <= now.  On KD_JWT_OK *claims is filled.
+ */
+kd_jwt_status kd_jwt_verify(const char *token, size_t len,
+                            const unsigned char *key, size_t keylen,
+                            const char *issuer, long long now,
+                            long long leeway, kd_jwt_claims *claims);
+
+/** A short English name for a status, for logs ("expired", ...). */
+const char *kd_jwt_strerror(kd_jwt_status st);
+
+#endif /* KD_JWT_H */

@@ -1,0 +1,97 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * The single reply path: every answer mod_kdata gives, success or error,
+ * leaves through kd_reply(), so each one is JSON, uncacheable and has a
+ * Content-Length, and no handler ever lets httpd add an HTML page.
+ */
+
+#include "apr_strings.h"
+
+#include "mod_kdata.h"
+
+int kd_reply(kd_req *kr, int status, json_t *body)
+{
+    request_rec *r = kr->r;
+    char *text;
+    apr_size_t len;
+
+    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, KDLOGNO(00101)
+                      "cannot encode a reply (out of memory?)");
+        status = HTTP_INTERNAL_SERVER_ERROR;
+        text = strdup("{\"result\":\"error\",\"message\":"
+                      "\"Internal error\"}");
+        if (!text) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    len = strlen(text);
+
+    /* Whatever of the body was not read is thrown away now; on errors
+     * we may not have read it at all. */
+    if (ap_discard_request_body(r) != OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(text, (int)len, r);
+    }
+    free(text);
+    return OK;
+}
+
+int kd_error(kd_req *kr, int status, const char *key, const char *msg)
+{
+    json_t *body = json_object();
+
+    if (body) {
+        json_object_set_new(body, "result", json_string("error"));
+        json_object_set_new(body, key, json_string(msg));
+    }
+    return kd_reply(kr, status, body);
+}
+
+int kd_unavailable(kd_req *kr)
+{
+    apr_table_setn(kr->r->headers_out, "Retry-After",
+                   apr_itoa(kr->r->pool, kr->dconf->retry_after));
+    return kd_error(kr, HTTP_SERVICE_UNAVAILABLE, "message",
+                    "Service temporarily unavailable, try again later");
+}
+
+int kd_internal(kd_req *kr)
+{
+    return kd_error(kr, HTTP_INTERNAL_SERVER_ERROR, "message",
+                    "Internal error");
+}
+
+json_t *kd_json_str(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+
+    /* Text that is not UTF-8 (a latin1 column, say) must not make a key
+     * vanish silently: it is sent as "" and the shape stays the same. */
+    return j ? j : json_string("");
+}

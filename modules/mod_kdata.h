@@ -1,0 +1,200 @@
+/* (ASF-style licence header: see kd_jwt.h) */
+
+/**
+ * @file mod_kdata.h
+ * @brief mod_kdata's private header: configuration, the per-request
+ * context, and the functions that cross files.  Nothing here is API.
+ */
+#ifndef MOD_KDATA_H
+#define MOD_KDATA_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include <jansson.h>
+
+#include "kd_form.h"
+#include "kd_jwt.h"
+
+APLOG_USE_MODULE(kdata);
+
+/* Our own log tags: unique per call site, never reused, so tests and
+ * operators can grep for them (AH numbers are httpd's own). */
+#define KDLOGNO(n) "KD" #n ": "
+
+#define KD_UNSET (-1)
+#define KD_MERGE(f) (add->f != KD_UNSET ? add->f : base->f)
+
+/* Returned by steps that did not answer: the request goes on.  Any other
+ * value means a reply was sent and is the handler's return code. */
+#define KD_NEXT (-100)
+
+#define KD_DEFAULT_TTL          86400
+#define KD_DEFAULT_LEEWAY       30
+#define KD_DEFAULT_ISSUER       "mod_kdata"
+#define KD_DEFAULT_BCRYPT_COST  10
+#define KD_DEFAULT_MAX_BODY     8192
+#define KD_DEFAULT_MAX_FIELDS   32
+#define KD_DEFAULT_MAX_FIELD    1024
+#define KD_DEFAULT_RETRY_AFTER  5
+
+/* The config options addorder/getproduct name (the seed's keys). */
+typedef enum {
+    KD_OPT_OS = 0,
+    KD_OPT_CPU,
+    KD_OPT_RAM,
+    KD_OPT_HDD,
+    KD_OPT_EXTRAIP,
+    KD_OPT_COUNT
+} kd_opt;
+
+typedef struct {
+    const char *secret_file;
+    const unsigned char *key;
+    apr_size_t keylen;
+    int ttl;
+    int leeway;
+    const char *issuer;
+    int bcrypt_cost;
+    const char *opt_name[KD_OPT_COUNT];   /* option display names */
+} kd_srv_conf;
+
+typedef struct {
+    const char *prefix;         /* the <Location> path routes hang from */
+    apr_off_t max_body;
+    int max_fields;
+    int max_field;
+    int retry_after;
+} kd_dir_conf;
+
+/* Which WHMCS credential layout the database has. */
+typedef enum {
+    KD_SCHEMA_UNKNOWN = 0,
+    KD_SCHEMA_WHMCS7,           /* credentials in tblclients */
+    KD_SCHEMA_WHMCS8            /* tblusers + tblusers_clients */
+} kd_schema;
+
+/* What the bearer guard learned about the caller. */
+typedef struct {
+    kd_jwt_claims claims;
+    long long client_id;
+    long long user_id;          /* tblusers.id, 0 for WHMCS 7 tokens */
+    int owner;                  /* acts as the client's owner */
+    const char *permissions;    /* tblusers_clients.permissions */
+    const char *status;         /* tblclients.status */
+} kd_caller;
+
+typedef struct {
+    request_rec *r;
+    const kd_srv_conf *sconf;
+    const kd_dir_conf *dconf;
+    kd_field *fields;
+    apr_size_t nfields;
+    ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
+    kd_caller caller;
+} kd_req;
+
+typedef int (*kd_endpoint_fn)(kd_req *kr);
+
+/**** kd_reply.c: the single JSON reply and error path ****/
+
+/** Send body (consumed) with status; always JSON, no-store. */
+int kd_reply(kd_req *kr, int status, json_t *body);
+/** {"result":"error", key: msg} with status. */
+int kd_error(kd_req *kr, int status, const char *key, const char *msg);
+/** 503 with Retry-After: the database cannot be reached. */
+int kd_unavailable(kd_req *kr);
+/** 500: something failed that the client cannot fix (already logged). */
+int kd_internal(kd_req *kr);
+/** A JSON string from bytes that may be NULL or not UTF-8 ("" then). */
+json_t *kd_json_str(const char *s);
+
+/**** kd_body.c: request bodies ****/
+
+/** Read and decode the body into kr->fields (413/415/400 on failure). */
+int kd_body_read(kd_req *kr);
+/** A field's value, or NULL when absent. */
+const char *kd_arg(const kd_req *kr, const char *key);
+/** A required positive integer id field; 400 when absent or malformed. */
+int kd_field_id(kd_req *kr, const char *key, long long *out);
+
+/**** kd_db.c: database access through mod_dbd ****/
+
+typedef struct kd_rows kd_rows;
+
+/* A statement the module runs, by label.  Most are registered with
+ * ap_dbd_prepare at configuration time; those naming WHMCS 8 tables
+ * would make every connection fail on WHMCS 7 (mod_dbd refuses a
+ * connection on which any statement fails to prepare), so they are
+ * prepared on first use, once per connection. */
+typedef struct {
+    const char *label;
+    const char *sql;
+    int whmcs8_only;
+} kd_stmt;
+
+/* Each family's statements, NULL-terminated. */
+extern const kd_stmt kd_stmts_db[];
+extern const kd_stmt kd_stmts_auth[];
+extern const kd_stmt kd_stmts_login[];
+extern const kd_stmt kd_stmts_product[];
+
+/** Register our statements with mod_dbd (configuration time). */
+void kd_db_prepare_all(server_rec *s);
+/** Acquire the request's pooled connection; 503 when there is none. */
+int kd_db_acquire(kd_req *kr);
+/** Which credential layout the database has (cached per process);
+ * KD_SCHEMA_UNKNOWN means it could not be read and a reply was sent. */
+kd_schema kd_db_schema(kd_req *kr);
+/**
+ * Run a SELECT by label with nargs string arguments; all rows are read
+ * (and the result drained) before this returns.  *rows is NULL-safe.
+ * @return KD_NEXT, or a reply (503/500) already sent.
+ */
+int kd_db_select(kd_req *kr, const char *label, kd_rows **rows,
+                 int nargs, const char **args);
+/** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
+int kd_db_exec(kd_req *kr, const char *label, int *affected,
+               int nargs, const char **args);
+/** Begin a transaction, rolled back by a cleanup unless committed. */
+int kd_db_begin(kd_req *kr);
+/** Commit the open transaction. */
+int kd_db_commit(kd_req *kr);
+/** Roll back the open transaction (no reply sent). */
+void kd_db_rollback(kd_req *kr);
+/** The id the last INSERT on this connection created. */
+int kd_db_insert_id(kd_req *kr, long long *id);
+
+int kd_rows_count(const kd_rows *rows);
+int kd_rows_ncols(const kd_rows *rows);
+/** Column value (NULL for SQL NULL) of row i (0-based). */
+const char *kd_rows_get(const kd_rows *rows, int i, int col);
+/** Column name. */
+const char *kd_rows_name(const kd_rows *rows, int col);
+
+/**** kd_auth.c: the bearer guard ****/
+
+/** Verify the bearer token (no database); 401 on failure. */
+int kd_auth_token(kd_req *kr);
+/** Load the caller's client (and user link); 401 when gone. */
+int kd_auth_client(kd_req *kr);
+/** 1 when the caller may use the named WHMCS permission. */
+int kd_auth_allowed(const kd_req *kr, const char *permission);
+
+/**** endpoints (one file per family) ****/
+
+/* ep_login.c */
+int kd_ep_login(kd_req *kr);
+/* ep_product.c */
+int kd_ep_getproduct(kd_req *kr);
+
+/**** helpers shared by endpoints ****/
+
+/** The part of a WHMCS name after '|' (trimmed), or the name. */
+const char *kd_display_name(apr_pool_t *p, const char *name);
+
+#endif /* MOD_KDATA_H */

@@ -1,0 +1,146 @@
+package KData::Test;
+# Helpers shared by mod_kdata's Apache::Test files: requests, JSON,
+# tokens minted the way a forger would, and direct reads of the test
+# database (through t/bin/kd-db, as its admin) to check rows written.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::TestRequest ();
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url);
+use JSON::PP ();
+use File::Basename qw(dirname);
+use Cwd qw(abs_path);
+use Exporter 'import';
+
+our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
+                 secret schema_flavour kd_db);
+
+my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
+my $TOP = abs_path(dirname(__FILE__) . '/../../..');
+
+sub secret {
+    open my $fh, '<', $ENV{KD_SECRET_FILE} or die "secret: $!";
+    local $/;
+    my $k = <$fh>;
+    $k =~ s/\r?\n\z//;
+    return $k;
+}
+
+sub schema_flavour { $ENV{KD_FLAVOUR} || 'own' }
+
+# api($path, $fields_or_raw, token => ..., ct => ..., method => ...,
+#     headers => {...})  ->  HTTP::Response
+sub api {
+    my ($path, $data, %o) = @_;
+    my @h;
+    push @h, Authorization => "Bearer $o{token}" if defined $o{token};
+    push @h, %{ $o{headers} } if $o{headers};
+    my $method = $o{method} || 'POST';
+    my $content;
+    my $ct = $o{ct};
+    if (ref $data eq 'HASH') {
+        if (($ct || '') =~ m{json}) {
+            $content = $JSON->encode($data);
+        }
+        else {
+            $content = join '&', map {
+                _enc($_) . '=' . _enc($data->{$_})
+            } sort keys %$data;
+            $ct ||= 'application/x-www-form-urlencoded';
+        }
+    }
+    elsif (defined $data) {
+        $content = $data;
+        $ct ||= 'application/x-www-form-urlencoded';
+    }
+    push @h, 'Content-Type' => $ct if defined $ct && defined $content;
+    push @h, content => $content if defined $content;
+    no strict 'refs';
+    my $fn = "Apache::TestRequest::$method";
+    return $fn->($path, @h);
+}
+
+sub _enc {
+    my $s = shift;
+    utf8::encode($s) if utf8::is_utf8($s);
+    $s =~ s/([^A-Za-z0-9\-_.~])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+sub json_of {
+    my $res = shift;
+    my $b = $res->content;
+    my $d = eval { JSON::PP->new->utf8->decode($b) };
+    die "not JSON (" . $res->code . "): $b\n" unless $d;
+    return $d;
+}
+
+sub b64u { encode_base64url(shift) }
+
+# A token from raw header/payload text, signed with $key (default: ours).
+sub mint_parts {
+    my ($header, $payload, $key) = @_;
+    $key = secret() unless defined $key;
+    my $si = b64u($header) . '.' . b64u($payload);
+    return $si . '.' . b64u(hmac_sha256($si, $key));
+}
+
+# A well-formed token with our key; claims override the defaults.
+sub mint {
+    my (%c) = @_;
+    my $now = time;
+    my %claims = (sub => 1, iss => 'mod_kdata', iat => $now, nbf => $now,
+                  exp => $now + 3600, jti => 'test' . int(rand(1e9)), %c);
+    delete $claims{$_} for grep { !defined $claims{$_} } keys %claims;
+    my $key = delete $claims{_key};
+    my $p = JSON::PP->new->canonical(1)->encode(\%claims);
+    return mint_parts('{"typ":"JWT","alg":"HS256"}', $p, $key);
+}
+
+sub login_token {
+    my ($email, $pw, %extra) = @_;
+    my $res = api('/login', { email => $email, password => $pw, %extra });
+    die "login $email failed: " . $res->code . ' ' . $res->content . "\n"
+        unless $res->code == 200;
+    return json_of($res)->{0}{token};
+}
+
+sub kd_db { "$TOP/t/bin/kd-db" }
+
+# Rows of a query against the test database, as arrays of strings
+# (undef for NULL).
+sub sql {
+    my $q = shift;
+    my $dir = $ENV{KD_DB_DIR} or die "KD_DB_DIR unset";
+    my $db = $ENV{KD_DB_NAME};
+    my $tmp = "/tmp/kd-sql-$$.txt";
+    open my $fh, '|-', kd_db() . " sql '$dir' '$db' -N -B > '$tmp'"
+        or die "kd-db: $!";
+    print $fh $q, ";\n";
+    close $fh or die "query failed: $q\n";
+    open my $in, '<:encoding(UTF-8)', $tmp or die "$tmp: $!";
+    my @rows;
+    while (my $l = <$in>) {
+        chomp $l;
+        push @rows, [ map { $_ eq 'NULL' ? undef : _unesc($_) }
+                      split /\t/, $l, -1 ];
+    }
+    close $in;
+    unlink $tmp;
+    return \@rows;
+}
+
+sub _unesc {
+    my $s = shift;
+    $s =~ s/\\(.)/$1 eq 'n' ? "\n" : $1 eq 't' ? "\t" : $1 eq '0' ? "\0" : $1/ge;
+    return $s;
+}
+
+# The first column of the first row.
+sub sql1 {
+    my $r = sql(shift);
+    return @$r ? $r->[0][0] : undef;
+}
+
+1;
