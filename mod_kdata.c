@@ -343,6 +343,7 @@ typedef struct {
 static const kd_route kd_routes[] = {
     {"login", kd_ep_login, 0},
     {"api/v1/getproduct", kd_ep_getproduct, 1},
+    {"api/v1/addorder", kd_ep_addorder, 1},
     {NULL, NULL, 0}
 };
 

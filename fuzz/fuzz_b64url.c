@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * libFuzzer target: kd_b64url_decode / kd_b64url_encode.
  *

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * libFuzzer target: kd_form_parse_urlencoded, kd_form_parse_json and
  * kd_utf8_valid.  Whatever a decoder accepts must obey the limits and
@@ -128,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0) {
         memcpy(buf, data, size);
     }
+    /* Not a NUL: the decoders must not rely on one being there. */
+    buf[size] = 'Z';
 
     if (kd_utf8_valid(buf, size) != utf8_reference((const uint8_t *)buf,
                                                    size)) {

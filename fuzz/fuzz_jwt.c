@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * libFuzzer target: kd_jwt_verify and kd_jwt_sign.
  *

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * Standalone driver for the libFuzzer targets: runs
  * LLVMFuzzerTestOneInput once on each file named on the command line, or

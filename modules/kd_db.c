@@ -47,7 +47,8 @@ const kd_stmt kd_stmts_db[] = {
 };
 
 static const kd_stmt *const kd_all_stmts[] = {
-    kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product, NULL
+    kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
+    kd_stmts_billing, kd_stmts_order, NULL
 };
 
 /* How long a schema detection is trusted: an upgrade from WHMCS 7 to 8
@@ -199,8 +200,8 @@ int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
     /* The result is buffered (random access): rows are numbered from 1
      * and reading past the last one returns -1.  The driver frees it
      * with r->pool; the connection is free for the next statement. */
-    while (apr_dbd_get_row(kr->dbd->driver, r->pool, res, &row,
-                           rows->nrows + 1) == 0) {
+    while ((err = apr_dbd_get_row(kr->dbd->driver, r->pool, res, &row,
+                                  rows->nrows + 1)) == 0) {
         const char **cells = apr_palloc(r->pool,
                                         sizeof(char *) * (rows->ncols + 1));
 
@@ -218,8 +219,8 @@ int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
         rows->cells[rows->nrows++] = cells;
     }
     *rowsp = rows;
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s: %d rows, %d cols",
-                  label, rows->nrows, rows->ncols);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s: %d rows, %d cols (%d) %s",
+                  label, rows->nrows, rows->ncols, err, nargs ? args[0] : "");
     return KD_NEXT;
 }
 

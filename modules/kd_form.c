@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * kd_form.c: strict request-body decoders.
  *

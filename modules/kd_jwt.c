@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * kd_jwt.c: strict base64url and HS256 JSON Web Tokens (RFC 7515/7519).
  *
@@ -216,7 +215,8 @@ size_t kd_jwt_sign(char *out, size_t outsz,
         && jwt_set_int(obj, "iat", claims->iat) == 0
         && jwt_set_int(obj, "exp", claims->exp) == 0
         && jwt_set_int(obj, "nbf", claims->nbf) == 0
-        && jwt_set_str(obj, "jti", claims->jti) == 0) {
+        && jwt_set_str(obj, "jti", claims->jti) == 0
+        && (claims->uid <= 0 || jwt_set_int(obj, "uid", claims->uid) == 0)) {
         payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
     json_decref(obj);
@@ -381,6 +381,12 @@ static kd_jwt_status jwt_check_claims(const unsigned char *pl, size_t n,
           || jwt_get_int(p, "nbf", 0, JWT_INT_MAX, &c->nbf) != 0
           || jwt_get_int(p, "exp", 0, JWT_INT_MAX, &c->exp) != 0
           || jwt_get_str(p, "jti", 1, c->jti) != 0;
+    /* uid (the WHMCS 8 user acting for client sub) is ours and optional;
+     * present, it is a positive integer. */
+    c->uid = 0;
+    if (!bad && json_object_get(p, "uid") != NULL) {
+        bad = jwt_get_int(p, "uid", 1, JWT_INT_MAX, &c->uid) != 0;
+    }
     json_decref(p);
     if (bad) {
         return KD_JWT_BAD_CLAIMS;

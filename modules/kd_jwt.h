@@ -73,7 +73,8 @@ typedef enum {
 
 /**
  * Sign claims as {"typ":"JWT","alg":"HS256"} . payload . HMAC-SHA256.
- * Payload keys in this order: sub, iss, iat, exp, nbf, jti.
+ * Payload keys in this order: sub, iss, iat, exp, nbf, jti, then uid
+ * when it is above 0 (a WHMCS 8 user acting for client sub).
  * @return the token length, or 0 if out (outsz bytes) is too small.
  */
 size_t kd_jwt_sign(char *out, size_t outsz,

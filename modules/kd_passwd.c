@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * kd_passwd.c: the password hashes WHMCS has stored over the years.
  *
@@ -73,7 +72,8 @@ static int is_bcrypt(const char *s, size_t n)
     size_t i;
 
     if (n != BCRYPT_LEN || s[0] != '$' || s[1] != '2'
-        || strchr("abxy", s[2]) == NULL || s[2] == '\0' || s[3] != '$'
+        || (s[2] != 'a' && s[2] != 'b' && s[2] != 'x' && s[2] != 'y')
+        || s[3] != '$'
         || s[4] < '0' || s[4] > '9' || s[5] < '0' || s[5] > '9'
         || s[6] != '$') {
         return 0;

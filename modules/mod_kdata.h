@@ -19,6 +19,7 @@
 
 #include "kd_form.h"
 #include "kd_jwt.h"
+#include "kd_money.h"
 
 APLOG_USE_MODULE(kdata);
 
@@ -110,6 +111,10 @@ int kd_error(kd_req *kr, int status, const char *key, const char *msg);
 int kd_unavailable(kd_req *kr);
 /** 500: something failed that the client cannot fix (already logged). */
 int kd_internal(kd_req *kr);
+/* APR's formatter (apr_psprintf, ap_log_*) has no %lld: ids and other
+ * 64-bit integers go through this. */
+#define KD_I64 "%" APR_INT64_T_FMT
+
 /** A JSON string from bytes that may be NULL or not UTF-8 ("" then). */
 json_t *kd_json_str(const char *s);
 
@@ -142,6 +147,8 @@ extern const kd_stmt kd_stmts_db[];
 extern const kd_stmt kd_stmts_auth[];
 extern const kd_stmt kd_stmts_login[];
 extern const kd_stmt kd_stmts_product[];
+extern const kd_stmt kd_stmts_billing[];
+extern const kd_stmt kd_stmts_order[];
 
 /** Register our statements with mod_dbd (configuration time). */
 void kd_db_prepare_all(server_rec *s);
@@ -185,12 +192,62 @@ int kd_auth_client(kd_req *kr);
 /** 1 when the caller may use the named WHMCS permission. */
 int kd_auth_allowed(const kd_req *kr, const char *permission);
 
+/**** kd_billing.c: WHMCS's settings, invoices and payment effects ****/
+
+/* The tblconfiguration settings the writes depend on. */
+typedef struct {
+    const char *date_format;        /* DateFormat */
+    int tax_enabled;                /* TaxEnabled */
+    int tax_inclusive;              /* TaxType = Inclusive */
+    int tax_l2_compound;            /* TaxL2Compound */
+    int auto_apply_credit;          /* NoAutoApplyCredit is off */
+    int sequential;                 /* SequentialInvoiceNumbering */
+    const char *sequential_format;  /* SequentialInvoiceNumberFormat */
+    int cancel_invoice;             /* CancelInvoiceOnCancellation */
+} kd_settings;
+
+/* An invoice row as the billing code needs it. */
+typedef struct {
+    long long id;
+    long long userid;
+    const char *invoicenum;
+    const char *status;
+    kd_cents subtotal, credit, tax, tax2, total;
+    kd_cents payments;              /* sum of tblaccounts in - out */
+} kd_invoice;
+
+/** Read the settings (one query). */
+int kd_settings_load(kd_req *kr, kd_settings *s);
+/** "YYYY-MM-DD HH:MM:SS" local time of the request. */
+const char *kd_now(kd_req *kr);
+/** The local calendar date of the request. */
+kd_date kd_today(kd_req *kr);
+/** Write a tblactivitylog line for the caller, in WHMCS's wording. */
+int kd_activity(kd_req *kr, const char *description);
+/**
+ * Apply amount of the caller's credit to inv (both rows locked by the
+ * caller): invoice credit and total, client credit, a tblcredit line,
+ * the activity log, and, once nothing is left to pay, what WHMCS does
+ * on payment.  *paid tells whether the invoice is now Paid.
+ */
+int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
+                            kd_invoice *inv, kd_cents amount, int *paid);
+/**
+ * Mark inv Paid as WHMCS does: datepaid, a sequential number when the
+ * installation uses them, and each Hosting item's service due dates
+ * moved one billing cycle on.
+ */
+int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s,
+                         kd_invoice *inv);
+
 /**** endpoints (one file per family) ****/
 
 /* ep_login.c */
 int kd_ep_login(kd_req *kr);
 /* ep_product.c */
 int kd_ep_getproduct(kd_req *kr);
+/* ep_order.c */
+int kd_ep_addorder(kd_req *kr);
 
 /**** helpers shared by endpoints ****/
 

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * tap.h: a tiny Test Anything Protocol producer for the unit tests.
  *

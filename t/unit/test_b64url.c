@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /* Unit tests for kd_b64url_encode / kd_b64url_decode (kd_jwt.c). */
 
 #include <stdio.h>
@@ -122,6 +121,9 @@ int main(void)
     refuse("Z", 1, "length 1 refused");
     refuse("Zm9vY", 5, "length 5 (n % 4 == 1) refused");
     refuse("Zm9vYmFyY", 9, "length 9 (n % 4 == 1) refused");
+    /* 'A' is six zero bits: refused for the length, not for the bits. */
+    refuse("A", 1, "\"A\" (length 1, all bits zero) refused");
+    refuse("Zm9vA", 5, "\"Zm9vA\" (length 5, all bits zero) refused");
 
     /* Canonical form: unused trailing bits must be zero. */
     refuse("Zh", 2, "Zh (trailing bits 0001) refused");

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /* Unit tests for kd_form.c: urlencoded and JSON bodies, UTF-8. */
 
 #include <stdio.h>

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * Unit tests for kd_jwt_sign / kd_jwt_verify.
  *
@@ -204,6 +203,43 @@ static void test_round_trip(void)
            "sign: empty key refused");
     ok(kd_jwt_sign(buf, sizeof(buf), key, KD_JWT_MIN_KEY, &c) > 0,
        "sign: key of KD_JWT_MIN_KEY bytes accepted");
+}
+
+/* uid: ours, optional, a positive integer when present. */
+static void test_uid(void)
+{
+    kd_jwt_claims c, out;
+    char buf[KD_JWT_MAX_LEN + 1];
+    size_t n;
+
+    memset(&c, 0, sizeof(c));
+    c.sub = 1;
+    strcpy(c.iss, "kd");
+    c.iat = c.nbf = 1000;
+    c.exp = 5000;
+    strcpy(c.jti, "j1");
+    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    ok(n > 0 && strstr(buf, ".eyJzdWIiOjEsImlzcyI6ImtkIiwiaWF0IjoxMDAwLCJleHAi"
+                       "OjUwMDAsIm5iZiI6MTAwMCwianRpIjoiajEifQ.") != NULL,
+       "uid 0: not in the payload");
+    memset(&out, 0x55, sizeof(out));
+    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+           KD_JWT_OK, "uid 0: verifies");
+    ok(out.uid == 0, "uid absent: 0");
+    c.uid = 7;
+    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+           KD_JWT_OK, "uid 7: verifies");
+    ok(out.uid == 7 && out.sub == 1, "uid 7: read back");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"uid\":0}",
+                KD_JWT_BAD_CLAIMS, "uid 0 written out: refused");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"uid\":\"7\"}",
+                KD_JWT_BAD_CLAIMS, "uid as a string: refused");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"uid\":-3}",
+                KD_JWT_BAD_CLAIMS, "uid negative: refused");
 }
 
 static void test_alg(void)
@@ -445,8 +481,7 @@ static void test_times(void)
 static void test_claims(void)
 {
     static const char *const missing[] = {
-        "{\"iss\":\"kd\",\"iat\":1000,\"nbf\":1000,\"exp\":2000,"
-        "\"jti\":\"j1\"}",
+        "{" REST "}",
         "{\"sub\":7,\"iat\":1000,\"nbf\":1000,\"exp\":2000,\"jti\":\"j1\"}",
         "{\"sub\":7,\"iss\":\"kd\",\"nbf\":1000,\"exp\":2000,\"jti\":\"j1\"}",
         "{\"sub\":7,\"iss\":\"kd\",\"iat\":1000,\"exp\":2000,\"jti\":\"j1\"}",
@@ -682,6 +717,7 @@ int main(void)
 {
     test_known_token();
     test_round_trip();
+    test_uid();
     test_alg();
     test_tamper();
     test_times();

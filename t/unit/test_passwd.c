@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * Unit tests for kd_passwd.c.
  *
@@ -250,8 +249,9 @@ static void test_dummy(void)
 
     /*
      * A dummy verification must cost about what a real one does.  The
-     * bound is loose (timing on shared machines varies): a dummy that
-     * skipped the bcrypt work would take well under 1% of it.
+     * bound is loose (timing on shared machines varies: 10x either
+     * way): a dummy that skipped the bcrypt work would take well under
+     * 1% of it.
      */
     if (kd_pw_bcrypt(h, "pw", 2, 8) != 0) {
         ok(0, "dummy: reference hash");
@@ -268,7 +268,7 @@ static void test_dummy(void)
     }
     dummy = seconds() - t0;
     diag("3 verifications at cost 8: real %.4fs, dummy %.4fs", real, dummy);
-    ok(dummy > real * 0.25 && dummy < real * 4,
+    ok(dummy > real * 0.1 && dummy < real * 10,
        "dummy: takes about as long as a real verification");
 
     t0 = seconds();

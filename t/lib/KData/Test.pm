@@ -12,9 +12,12 @@ use JSON::PP ();
 use File::Basename qw(dirname);
 use Cwd qw(abs_path);
 use Exporter 'import';
+use Time::HiRes ();
+use File::Temp ();
+use POSIX ();
 
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
-                 secret schema_flavour kd_db);
+                 secret schema_flavour kd_db parallel counts setting);
 
 my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
 my $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -107,6 +110,59 @@ sub login_token {
 }
 
 sub kd_db { "$TOP/t/bin/kd-db" }
+
+# Runs $code->($i) for i = 0..n-1 in n processes that all start at the
+# same moment (each with its own connection); returns, in order, what
+# each returned as [status, body].
+sub parallel {
+    my ($n, $code) = @_;
+    my $start = Time::HiRes::time() + 0.5;
+    my @kids;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    for my $i (0 .. $n - 1) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            Apache::TestRequest::user_agent(reset => 1, keep_alive => 0);
+            my $wait = $start - Time::HiRes::time();
+            Time::HiRes::sleep($wait) if $wait > 0;
+            my $res = $code->($i);
+            open my $fh, '>', "$dir/$i" or POSIX::_exit(1);
+            print $fh $res->code, "\n", $res->content;
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    waitpid $_, 0 for @kids;
+    Apache::TestRequest::user_agent(reset => 1);
+    my @out;
+    for my $i (0 .. $n - 1) {
+        open my $fh, '<', "$dir/$i" or die "child $i wrote nothing";
+        local $/;
+        my ($code, $body) = split /\n/, <$fh>, 2;
+        push @out, [$code, $body];
+    }
+    return @out;
+}
+
+# Row counts of the tables writes touch, to show that nothing was written.
+sub counts {
+    my @t = qw(tblorders tblhosting tblhostingconfigoptions tblinvoices
+               tblinvoiceitems tblactivitylog tblcredit tblcancelrequests
+               tblcustomfieldsvalues);
+    my $q = join ' UNION ALL ', map { "SELECT '$_', COUNT(*) FROM $_" } @t;
+    my %c = map { $_->[0] => $_->[1] } @{ sql($q) };
+    $c{credits} = join ',', map { $_->[0] }
+        @{ sql('SELECT credit FROM tblclients ORDER BY id') };
+    return \%c;
+}
+
+# Sets a tblconfiguration value (WHMCS's settings live in the database).
+sub setting {
+    my ($name, $value) = @_;
+    $value =~ s/'/''/g;
+    sql("UPDATE tblconfiguration SET value = '$value' WHERE setting = '$name'");
+}
 
 # Rows of a query against the test database, as arrays of strings
 # (undef for NULL).

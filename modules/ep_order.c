@@ -1,0 +1,837 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * POST /api/v1/addorder: an order for one VPS, leaving exactly the rows
+ * WHMCS's own AddOrder leaves: tblorders, tblhosting,
+ * tblhostingconfigoptions, tblcustomfieldsvalues, the invoice and its
+ * Hosting line (in WHMCS's words, dates and currency format), the
+ * activity log, and credit applied when the installation does that.
+ * All in one transaction that starts by locking the client's row, so
+ * two orders of one client run one after the other and nothing is left
+ * half written.  Every input is checked before the first write.
+ */
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include <openssl/rand.h>
+
+#include "mod_kdata.h"
+
+/* Price columns, as every pricing query below selects them: the six
+ * setup fees, then the six recurring prices, cycle by cycle. */
+#define KD_PRICE_COLS(t) \
+    t ".msetupfee, " t ".qsetupfee, " t ".ssetupfee, " t ".asetupfee, " \
+    t ".bsetupfee, " t ".tsetupfee, " t ".monthly, " t ".quarterly, " \
+    t ".semiannually, " t ".annually, " t ".biennially, " t ".triennially"
+#define KD_NPRICES 12
+
+typedef struct {
+    const char *sys;            /* what the API takes */
+    const char *display;        /* what tblhosting.billingcycle holds */
+    int col;                    /* price column pair, -1: none */
+} kd_cycle;
+
+static const kd_cycle kd_cycles[] = {
+    {"monthly", "Monthly", 0},
+    {"quarterly", "Quarterly", 1},
+    {"semiannually", "Semi-Annually", 2},
+    {"annually", "Annually", 3},
+    {"biennially", "Biennially", 4},
+    {"triennially", "Triennially", 5},
+    {"onetime", "One Time", 0},
+    {"free", "Free Account", -1},
+    {NULL, NULL, 0}
+};
+
+enum {                          /* kd_order_client columns */
+    KD_OC_STATUS = 0, KD_OC_CURRENCY, KD_OC_GATEWAY, KD_OC_TAXEXEMPT,
+    KD_OC_CREDIT, KD_OC_STATE, KD_OC_COUNTRY
+};
+enum {                          /* kd_order_product columns */
+    KD_OP_ID = 0, KD_OP_NAME, KD_OP_PAYTYPE, KD_OP_TAX, KD_OP_CURID,
+    KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT, KD_OP_PRICES
+};
+enum {                          /* kd_order_options columns */
+    KD_OO_ID = 0, KD_OO_NAME, KD_OO_TYPE, KD_OO_QMIN, KD_OO_QMAX,
+    KD_OO_HIDDEN, KD_OO_SUBID, KD_OO_SUBNAME, KD_OO_SUBHIDDEN, KD_OO_PRICES
+};
+
+const kd_stmt kd_stmts_order[] = {
+    {"kd_order_client",
+     "SELECT status, currency, defaultgateway, taxexempt, credit, state, "
+     "country FROM tblclients WHERE id = %d FOR UPDATE", 0},
+    /* The client's currency, or the installation's default one. */
+    {"kd_order_product",
+     "SELECT p.id, p.name, p.paytype, p.tax, cur.id, cur.prefix, "
+     "cur.suffix, cur.format, " KD_PRICE_COLS("pr") " "
+     "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
+     "(SELECT id FROM tblcurrencies WHERE id = %d), "
+     "(SELECT id FROM tblcurrencies ORDER BY `default` DESC, id LIMIT 1)) "
+     "LEFT JOIN tblpricing pr ON pr.type = 'product' "
+     "AND pr.currency = cur.id AND pr.relid = p.id "
+     "WHERE p.name = %s AND p.hidden = 0 AND p.retired = 0 "
+     "ORDER BY p.id, pr.id LIMIT 1", 0},
+    {"kd_order_options",
+     "SELECT o.id, o.optionname, o.optiontype, o.qtyminimum, o.qtymaximum, "
+     "o.hidden, s.id, s.optionname, s.hidden, " KD_PRICE_COLS("pr") " "
+     "FROM tblproductconfiglinks l "
+     "JOIN tblproductconfigoptions o ON o.gid = l.gid "
+     "JOIN tblproductconfigoptionssub s ON s.configid = o.id "
+     "LEFT JOIN tblpricing pr ON pr.type = 'configoptions' "
+     "AND pr.currency = %d AND pr.relid = s.id "
+     "WHERE l.pid = %d ORDER BY o.`order`, o.id, s.sortorder, s.id", 0},
+    /* The client's default gateway when it is one, else the first. */
+    {"kd_order_gateway",
+     "SELECT gateway FROM tblpaymentgateways WHERE setting = 'name' "
+     "ORDER BY gateway = %s DESC, `order`, id LIMIT 1", 0},
+    /* The most specific rule of each level for the client's location. */
+    {"kd_order_tax",
+     "SELECT level, taxrate FROM tbltax WHERE level IN (1, 2) "
+     "AND (country = %s OR country = '') AND (state = %s OR state = '') "
+     "ORDER BY level, country = '', state = '', id", 0},
+    {"kd_order_ordernum",
+     "SELECT COUNT(*) FROM tblorders WHERE ordernum = %s", 0},
+    {"kd_order_invoice",
+     "INSERT INTO tblinvoices (userid, invoicenum, date, duedate, "
+     "subtotal, credit, tax, tax2, total, taxrate, taxrate2, status, "
+     "paymentmethod, notes, created_at, updated_at) VALUES (%d, '', %s, "
+     "%s, %s, 0, %s, %s, %s, %s, %s, 'Unpaid', %s, '', %s, %s)", 0},
+    {"kd_order_insert8",
+     "INSERT INTO tblorders (ordernum, userid, contactid, requestor_id, "
+     "admin_requestor_id, date, nameservers, transfersecret, renewals, "
+     "promocode, promotype, promovalue, orderdata, amount, paymentmethod, "
+     "invoiceid, status, ipaddress, fraudmodule, fraudoutput, notes) "
+     "VALUES (%s, %d, 0, %d, 0, %s, '', '', '', '', '', '', '', %s, %s, "
+     "%d, 'Pending', %s, '', '', '')", 1},
+    {"kd_order_insert7",
+     "INSERT INTO tblorders (ordernum, userid, contactid, date, "
+     "nameservers, transfersecret, renewals, promocode, promotype, "
+     "promovalue, orderdata, amount, paymentmethod, invoiceid, status, "
+     "ipaddress, fraudmodule, fraudoutput, notes) "
+     "VALUES (%s, %d, 0, %s, '', '', '', '', '', '', '', %s, %s, %d, "
+     "'Pending', %s, '', '', '')", 0},
+    {"kd_order_hosting",
+     "INSERT INTO tblhosting (userid, orderid, packageid, server, regdate, "
+     "domain, paymentmethod, firstpaymentamount, amount, billingcycle, "
+     "nextduedate, nextinvoicedate, domainstatus, username, password, "
+     "notes, subscriptionid, promoid, suspendreason, overideautosuspend, "
+     "overidesuspenduntil, dedicatedip, assignedips, ns1, ns2, created_at, "
+     "updated_at) VALUES (%d, %d, %d, 0, %s, %s, %s, %s, %s, %s, %s, %s, "
+     "'Pending', '', '', '', '', 0, '', 0, '0000-00-00', '', '', %s, %s, "
+     "%s, %s)", 0},
+    {"kd_order_option",
+     "INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) "
+     "VALUES (%d, %d, %d, %d)", 0},
+    {"kd_order_customfields",
+     "INSERT INTO tblcustomfieldsvalues (fieldid, relid, value, created_at, "
+     "updated_at) SELECT id, %d, '', %s, %s FROM tblcustomfields "
+     "WHERE type = 'product' AND relid = %d", 0},
+    {"kd_order_item",
+     "INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, "
+     "description, amount, taxed, duedate, paymentmethod, notes) "
+     "VALUES (%d, %d, 'Hosting', %d, %s, %s, %d, %s, %s, '')", 0},
+    {NULL, NULL, 0}
+};
+
+/* One configurable option of the product, and what the order chose. */
+typedef struct {
+    const char *id;
+    const char *name;           /* display name */
+    int type;                   /* 1 dropdown, 2 radio, 3 yes/no, 4 qty */
+    long qmin, qmax;
+    int hidden;
+    int first;                  /* first row of its sub-options */
+    int nsubs;
+    int chosen;                 /* row of the chosen sub-option */
+    long qty;
+} kd_option;
+
+typedef struct {
+    kd_req *kr;
+    apr_pool_t *p;
+    const kd_cycle *cycle;
+    kd_rows *client, *product, *opts;
+    kd_option *options;
+    int noptions;
+    kd_cents first, recurring;
+} kd_order;
+
+static int kd_bad(kd_req *kr, const char *msg)
+{
+    return kd_error(kr, HTTP_BAD_REQUEST, "message", msg);
+}
+
+static kd_cents kd_price_at(const kd_rows *rows, int row, int col)
+{
+    const char *v = kd_rows_get(rows, row, col);
+    kd_cents c;
+
+    /* -1.00 marks a disabled cycle; a missing row costs nothing. */
+    if (!v || kd_money_parse(v, &c) || c < 0) {
+        return 0;
+    }
+    return c;
+}
+
+/* Machine value and display name are both accepted (WHMCS's
+ * "value|Display name" convention), case-insensitively and exactly. */
+static int kd_sub_matches(apr_pool_t *p, const char *sub, const char *want)
+{
+    const char *bar = strchr(sub, '|');
+
+    if (!strcasecmp(kd_display_name(p, sub), want)) {
+        return 1;
+    }
+    return bar && strlen(want) == (apr_size_t)(bar - sub)
+           && !strncasecmp(sub, want, (apr_size_t)(bar - sub));
+}
+
+static const char *kd_valid_subs(kd_order *o, const kd_option *opt)
+{
+    apr_array_header_t *names = apr_array_make(o->p, opt->nsubs,
+                                               sizeof(char *));
+    int i;
+
+    for (i = opt->first; i < opt->first + opt->nsubs; i++) {
+        if (strcmp(kd_rows_get(o->opts, i, KD_OO_SUBHIDDEN), "0")) {
+            continue;
+        }
+        APR_ARRAY_PUSH(names, const char *) =
+            kd_display_name(o->p, kd_rows_get(o->opts, i, KD_OO_SUBNAME));
+    }
+    return apr_array_pstrcat(o->p, names, ',');
+}
+
+/* Group the option rows, each option taking its first sub-option (and
+ * for quantities, its minimum) unless the order says otherwise. */
+static void kd_group_options(kd_order *o)
+{
+    int i, n = kd_rows_count(o->opts);
+
+    o->options = apr_pcalloc(o->p, sizeof(kd_option) * (n + 1));
+    for (i = 0; i < n; i++) {
+        const char *id = kd_rows_get(o->opts, i, KD_OO_ID);
+        kd_option *opt;
+
+        if (o->noptions && !strcmp(o->options[o->noptions - 1].id, id)) {
+            o->options[o->noptions - 1].nsubs++;
+            continue;
+        }
+        opt = &o->options[o->noptions++];
+        opt->id = id;
+        opt->name = kd_display_name(o->p, kd_rows_get(o->opts, i,
+                                                      KD_OO_NAME));
+        opt->type = atoi(kd_rows_get(o->opts, i, KD_OO_TYPE));
+        opt->qmin = atol(kd_rows_get(o->opts, i, KD_OO_QMIN));
+        opt->qmax = atol(kd_rows_get(o->opts, i, KD_OO_QMAX));
+        opt->hidden = strcmp(kd_rows_get(o->opts, i, KD_OO_HIDDEN), "0");
+        opt->first = i;
+        opt->nsubs = 1;
+        opt->chosen = i;
+        opt->qty = opt->type == 4 ? (opt->qmin > 0 ? opt->qmin : 0) : 0;
+    }
+}
+
+static int kd_choose(kd_order *o, int field, const char *want)
+{
+    kd_req *kr = o->kr;
+    static const char *const fields[KD_OPT_COUNT] = {
+        "os", "cpu", "ram", "hdd", "extraIp"
+    };
+    const char *fname = fields[field];
+    kd_option *opt = NULL;
+    char *end;
+    long q;
+    int i;
+
+    for (i = 0; i < o->noptions; i++) {
+        if (!strcasecmp(o->options[i].name, kr->sconf->opt_name[field])) {
+            opt = &o->options[i];
+            break;
+        }
+    }
+    if (!opt) {
+        return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: this product has "
+                                       "no %s option", fname,
+                                       kr->sconf->opt_name[field]));
+    }
+    if (opt->type == 4) {
+        long lo = 1, hi = 5;
+
+        /* The API's own 1..5, within the option's bounds (0 = none). */
+        if (opt->qmin > lo) {
+            lo = opt->qmin;
+        }
+        if (opt->qmax > 0 && opt->qmax < hi) {
+            hi = opt->qmax;
+        }
+        errno = 0;
+        q = strtol(want, &end, 10);
+        if (!apr_isdigit(*want) || *end || errno || q < lo || q > hi) {
+            return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: a whole number"
+                                           " from %ld to %ld", fname, lo,
+                                           hi));
+        }
+        opt->qty = q;
+        return KD_NEXT;
+    }
+    if (opt->type == 3) {
+        if (!strcasecmp(want, "yes") || !strcmp(want, "1")
+            || !strcasecmp(want, "on")) {
+            opt->qty = 1;
+            return KD_NEXT;
+        }
+        if (!strcasecmp(want, "no") || !strcmp(want, "0")
+            || !strcasecmp(want, "off")) {
+            opt->qty = 0;
+            return KD_NEXT;
+        }
+        return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: valid values are "
+                                       "Yes,No", fname));
+    }
+    for (i = opt->first; i < opt->first + opt->nsubs; i++) {
+        if (!strcmp(kd_rows_get(o->opts, i, KD_OO_SUBHIDDEN), "0")
+            && kd_sub_matches(o->p, kd_rows_get(o->opts, i, KD_OO_SUBNAME),
+                              want)) {
+            opt->chosen = i;
+            return KD_NEXT;
+        }
+    }
+    return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: valid values are %s",
+                                   fname, kd_valid_subs(o, opt)));
+}
+
+/* What the option adds: recurring per cycle, and the setup fee. */
+static void kd_option_price(const kd_order *o, const kd_option *opt,
+                            kd_cents *rec, kd_cents *setup)
+{
+    int col = o->cycle->col;
+    kd_cents r, s;
+    long n = 1;
+
+    *rec = *setup = 0;
+    if (col < 0) {
+        return;
+    }
+    r = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + 6 + col);
+    s = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + col);
+    if (opt->type == 3 || opt->type == 4) {
+        n = opt->qty;
+    }
+    *rec = r * n;
+    *setup = s * n;
+}
+
+/* WHMCS's invoice line: "Product[ - domain] (from - to)" and then one
+ * line per visible option: "Name: value", a quantity as
+ * "3 x IP VND50,000VND" (unit price in the client's currency). */
+static const char *kd_describe(kd_order *o, const kd_settings *s,
+                               const char *hostname, kd_date today)
+{
+    apr_pool_t *p = o->p;
+    const char *d = kd_rows_get(o->product, 0, KD_OP_NAME);
+    int months = kd_cycle_months(o->cycle->display);
+    char a[11], b[11], money[96];
+    int i;
+
+    if (*hostname) {
+        d = apr_pstrcat(p, d, " - ", hostname, NULL);
+    }
+    if (months > 0) {
+        kd_date end = kd_date_add(&today, months, -1);
+
+        d = apr_pstrcat(p, d, " (", kd_date_format(a, &today,
+                        s->date_format), " - ", kd_date_format(b, &end,
+                        s->date_format), ")", NULL);
+    }
+    for (i = 0; i < o->noptions; i++) {
+        const kd_option *opt = &o->options[i];
+        const char *sub = kd_rows_get(o->opts, opt->chosen, KD_OO_SUBNAME);
+        const char *v;
+
+        if (opt->hidden
+            || strcmp(kd_rows_get(o->opts, opt->chosen, KD_OO_SUBHIDDEN),
+                      "0")) {
+            continue;
+        }
+        if (opt->type == 3) {
+            v = opt->qty ? "Yes" : "No";
+        }
+        else if (opt->type == 4) {
+            kd_cents unit = o->cycle->col < 0 ? 0 :
+                kd_price_at(o->opts, opt->chosen,
+                            KD_OO_PRICES + 6 + o->cycle->col);
+
+            if (!kd_money_format(money, sizeof(money), unit,
+                     atoi(kd_rows_get(o->product, 0, KD_OP_FORMAT)),
+                     kd_rows_get(o->product, 0, KD_OP_PREFIX),
+                     kd_rows_get(o->product, 0, KD_OP_SUFFIX))) {
+                money[0] = '\0';
+            }
+            v = apr_psprintf(p, "%ld x %s %s", opt->qty,
+                             kd_display_name(p, sub), money);
+        }
+        else {
+            v = kd_display_name(p, sub);
+        }
+        d = apr_pstrcat(p, d, "\n", opt->name, ": ", v, NULL);
+    }
+    return d;
+}
+
+static int kd_check_name(const char *v, apr_size_t max, int dots)
+{
+    apr_size_t n = strlen(v);
+    const char *c;
+
+    if (n > max) {
+        return 0;
+    }
+    for (c = v; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '-' && !(dots && *c == '.')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *kd_id(apr_pool_t *p, long long v)
+{
+    return apr_psprintf(p, KD_I64, (apr_int64_t)v);
+}
+
+static const char *kd_amt(apr_pool_t *p, kd_cents v)
+{
+    char buf[32];
+
+    return apr_pstrdup(p, kd_money_str(buf, v));
+}
+
+/* A random ten-digit order number not used yet (WHMCS's ordernum). */
+static int kd_ordernum(kd_req *kr, const char **out)
+{
+    unsigned char rnd[8];
+    unsigned long long v;
+    kd_rows *rows;
+    int rc, tries;
+
+    for (tries = 0; tries < 5; tries++) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return kd_internal(kr);
+        }
+        memcpy(&v, rnd, sizeof(v));
+        *out = apr_psprintf(kr->r->pool, "%" APR_UINT64_T_FMT,
+                            (apr_uint64_t)(1000000000ULL
+                                           + v % 9000000000ULL));
+        rc = kd_db_select(kr, "kd_order_ordernum", &rows, 1, out);
+        if (rc != KD_NEXT) {
+            return rc;
+        }
+        if (!strcmp(kd_rows_get(rows, 0, 0), "0")) {
+            return KD_NEXT;
+        }
+    }
+    return kd_internal(kr);
+}
+
+/* Tax per WHMCS's updateInvoiceTotal for the one (taxed) line. */
+static int kd_order_tax(kd_order *o, const kd_settings *s, int taxed,
+                        kd_cents *subtotal, kd_cents *tax, kd_cents *tax2,
+                        long long *rate1, long long *rate2)
+{
+    kd_req *kr = o->kr;
+    const char *args[2];
+    kd_rows *rows;
+    int rc, i;
+
+    *tax = *tax2 = 0;
+    *rate1 = *rate2 = 0;
+    if (!s->tax_enabled
+        || strcmp(kd_rows_get(o->client, 0, KD_OC_TAXEXEMPT), "0")) {
+        return KD_NEXT;
+    }
+    args[0] = kd_rows_get(o->client, 0, KD_OC_COUNTRY);
+    args[1] = kd_rows_get(o->client, 0, KD_OC_STATE);
+    if ((rc = kd_db_select(kr, "kd_order_tax", &rows, 2, args)) != KD_NEXT) {
+        return rc;
+    }
+    for (i = kd_rows_count(rows) - 1; i >= 0; i--) {
+        long long *rate = strcmp(kd_rows_get(rows, i, 0), "1") ? rate2 : rate1;
+
+        kd_rate_parse(kd_rows_get(rows, i, 1), rate);   /* best last */
+    }
+    if (!taxed) {
+        return KD_NEXT;
+    }
+    if (s->tax_inclusive) {
+        /* The prices include the tax: it is taken out of the subtotal. */
+        *tax = kd_money_inclusive_tax(*subtotal, *rate1);
+        *tax2 = kd_money_inclusive_tax(*subtotal - *tax, *rate2);
+        *subtotal -= *tax + *tax2;
+    }
+    else {
+        *tax = kd_money_percent(*subtotal, *rate1);
+        *tax2 = kd_money_percent(*subtotal + (s->tax_l2_compound ? *tax : 0),
+                                 *rate2);
+    }
+    return KD_NEXT;
+}
+
+int kd_ep_addorder(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    apr_pool_t *p = r->pool;
+    static const char *const fields[KD_OPT_COUNT] = {
+        "os", "cpu", "ram", "hdd", "extraIp"
+    };
+    const char *product = kd_arg(kr, "product");
+    const char *cyclename = kd_arg(kr, "billingcycle");
+    const char *hostname = kd_arg(kr, "hostname");
+    const char *ns1 = kd_arg(kr, "ns1prefix");
+    const char *ns2 = kd_arg(kr, "ns2prefix");
+    const char *rootpw = kd_arg(kr, "rootpw");
+    const char *args[28], *gateway, *now, *ordernum, *paytype, *desc;
+    char today_s[11], due_s[11];
+    kd_settings s;
+    kd_order o;
+    kd_rows *rows;
+    kd_invoice inv;
+    kd_date today;
+    kd_cents subtotal, tax, tax2, total, credit;
+    long long rate1, rate2, invoiceid = 0, orderid, serviceid;
+    int rc, i, k, taxed, paid = 0, v8;
+    char r1[32], r2[32];
+    json_t *body;
+
+    memset(&o, 0, sizeof(o));
+    o.kr = kr;
+    o.p = p;
+
+    /* --- what can be checked without the database --- */
+    if (!product || !*product) {
+        return kd_bad(kr, "The product field is required.");
+    }
+    if (!cyclename || !*cyclename) {
+        return kd_bad(kr, "The billingcycle field is required.");
+    }
+    for (o.cycle = kd_cycles; o.cycle->sys; o.cycle++) {
+        if (!strcasecmp(cyclename, o.cycle->sys)) {
+            break;
+        }
+    }
+    if (!o.cycle->sys) {
+        return kd_bad(kr, "Invalid billingcycle: valid values are monthly,"
+                      "quarterly,semiannually,annually,biennially,"
+                      "triennially,onetime,free");
+    }
+    hostname = hostname ? hostname : "";
+    ns1 = ns1 ? ns1 : "";
+    ns2 = ns2 ? ns2 : "";
+    if (!kd_check_name(hostname, 253, 1)) {
+        return kd_bad(kr, "Invalid hostname");
+    }
+    if (!kd_check_name(ns1, 63, 0) || !kd_check_name(ns2, 63, 0)) {
+        return kd_bad(kr, "Invalid ns1prefix or ns2prefix");
+    }
+    /* tblhosting.password must hold WHMCS's own reversible encryption,
+     * keyed by a secret in WHMCS's configuration.php that this module
+     * does not have: storing anything else would show garbage in WHMCS
+     * and break provisioning, so a root password is refused. */
+    if (rootpw && *rootpw) {
+        return kd_bad(kr, "rootpw is not supported: WHMCS encrypts it with "
+                      "a key only WHMCS has; set it in the client area");
+    }
+
+    /* --- the caller --- */
+    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kd_auth_allowed(kr, "orders")) {
+        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+    }
+    v8 = kr->caller.user_id > 0;
+    if ((rc = kd_settings_load(kr, &s)) != KD_NEXT) {
+        return rc;
+    }
+
+    if ((rc = kd_db_begin(kr)) != KD_NEXT) {
+        return rc;
+    }
+    args[0] = kd_id(p, kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_order_client", &o.client, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(o.client) != 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, KDLOGNO(00702)
+                      "client " KD_I64 " vanished during the order",
+                      (apr_int64_t)kr->caller.client_id);
+        return kd_internal(kr);
+    }
+    if (!strcmp(kd_rows_get(o.client, 0, KD_OC_STATUS), "Closed")) {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "Unable to add order when client status is Closed");
+    }
+
+    /* --- the product, its price and options --- */
+    args[0] = kd_rows_get(o.client, 0, KD_OC_CURRENCY);
+    args[1] = product;
+    if ((rc = kd_db_select(kr, "kd_order_product", &o.product, 2, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(o.product) != 1) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "messages",
+                        "Product not exists");
+    }
+    /* WHMCS bills free and one-time products on their own terms,
+     * whatever cycle was asked for. */
+    paytype = kd_rows_get(o.product, 0, KD_OP_PAYTYPE);
+    if (!strcmp(paytype, "free")) {
+        o.cycle = &kd_cycles[7];
+    }
+    else if (!strcmp(paytype, "onetime")) {
+        o.cycle = &kd_cycles[6];
+    }
+    else if (o.cycle->col < 0 || o.cycle == &kd_cycles[6]
+             || !kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + o.cycle->col)
+             || kd_rows_get(o.product, 0,
+                            KD_OP_PRICES + 6 + o.cycle->col)[0] == '-') {
+        apr_array_header_t *ok = apr_array_make(p, 6, sizeof(char *));
+
+        for (i = 0; i < 6; i++) {
+            const char *v = kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + i);
+
+            if (v && v[0] != '-') {
+                APR_ARRAY_PUSH(ok, const char *) = kd_cycles[i].sys;
+            }
+        }
+        return kd_bad(kr, apr_psprintf(p, "Invalid billingcycle: %s is not "
+                                       "offered for this product; valid "
+                                       "values are %s", o.cycle->sys,
+                                       apr_array_pstrcat(p, ok, ',')));
+    }
+    args[0] = kd_rows_get(o.product, 0, KD_OP_CURID);
+    args[1] = kd_rows_get(o.product, 0, KD_OP_ID);
+    if ((rc = kd_db_select(kr, "kd_order_options", &o.opts, 2, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    kd_group_options(&o);
+    for (k = 0; k < KD_OPT_COUNT; k++) {
+        const char *want = kd_arg(kr, fields[k]);
+
+        if (want && *want && (rc = kd_choose(&o, k, want)) != KD_NEXT) {
+            return rc;
+        }
+    }
+
+    /* --- prices: the cycle's, its setup fee, and each option's --- */
+    if (o.cycle->col >= 0) {
+        kd_cents price = kd_price_at(o.product, 0,
+                                     KD_OP_PRICES + 6 + o.cycle->col);
+        kd_cents setup = kd_price_at(o.product, 0,
+                                     KD_OP_PRICES + o.cycle->col);
+
+        o.first = price + setup;
+        o.recurring = price;
+    }
+    for (i = 0; i < o.noptions; i++) {
+        kd_cents rec, setup;
+
+        kd_option_price(&o, &o.options[i], &rec, &setup);
+        o.first += rec + setup;
+        o.recurring += rec;
+    }
+
+    args[0] = kd_rows_get(o.client, 0, KD_OC_GATEWAY);
+    if ((rc = kd_db_select(kr, "kd_order_gateway", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    gateway = kd_rows_count(rows) ? kd_rows_get(rows, 0, 0) : "";
+
+    taxed = s.tax_enabled && !strcmp(kd_rows_get(o.product, 0, KD_OP_TAX),
+                                     "1");
+    subtotal = o.first;
+    if ((rc = kd_order_tax(&o, &s, taxed, &subtotal, &tax, &tax2, &rate1,
+                           &rate2)) != KD_NEXT) {
+        return rc;
+    }
+    total = subtotal + tax + tax2;
+
+    today = kd_today(kr);
+    kd_date_str(today_s, &today);
+    now = kd_now(kr);
+    desc = kd_describe(&o, &s, hostname, today);
+    if ((rc = kd_ordernum(kr, &ordernum)) != KD_NEXT) {
+        return rc;
+    }
+
+    /* --- the writes --- */
+    if (o.cycle->col >= 0) {
+        /* A free account is not invoiced (it has no due date). */
+        args[0] = kd_id(p, kr->caller.client_id);
+        args[1] = today_s;
+        args[2] = today_s;
+        args[3] = kd_amt(p, subtotal);
+        args[4] = kd_amt(p, tax);
+        args[5] = kd_amt(p, tax2);
+        args[6] = kd_amt(p, total);
+        args[7] = kd_rate_str(r1, rate1, 3);
+        args[8] = kd_rate_str(r2, rate2, 3);
+        args[9] = gateway;
+        args[10] = now;
+        args[11] = now;
+        if ((rc = kd_db_exec(kr, "kd_order_invoice", NULL, 12, args))
+            != KD_NEXT || (rc = kd_db_insert_id(kr, &invoiceid)) != KD_NEXT) {
+            return rc;
+        }
+    }
+
+    i = 0;
+    args[i++] = ordernum;
+    args[i++] = kd_id(p, kr->caller.client_id);
+    if (v8) {
+        args[i++] = kd_id(p, kr->caller.user_id);
+    }
+    args[i++] = now;
+    args[i++] = kd_amt(p, total);
+    args[i++] = gateway;
+    args[i++] = kd_id(p, invoiceid);
+    args[i++] = r->useragent_ip;
+    if ((rc = kd_db_exec(kr, v8 ? "kd_order_insert8" : "kd_order_insert7",
+                         NULL, i, args)) != KD_NEXT
+        || (rc = kd_db_insert_id(kr, &orderid)) != KD_NEXT) {
+        return rc;
+    }
+
+    if (o.cycle->col >= 0) {
+        kd_date_str(due_s, &today);
+    }
+    else {
+        strcpy(due_s, "0000-00-00");
+    }
+    args[0] = kd_id(p, kr->caller.client_id);
+    args[1] = kd_id(p, orderid);
+    args[2] = kd_rows_get(o.product, 0, KD_OP_ID);
+    args[3] = today_s;
+    args[4] = hostname;
+    args[5] = gateway;
+    args[6] = kd_amt(p, o.first);
+    args[7] = kd_amt(p, o.recurring);
+    args[8] = o.cycle->display;
+    args[9] = due_s;
+    args[10] = due_s;
+    /* ns1prefix "ns1" with hostname "vps.example.com": ns1.vps.example.com */
+    args[11] = *ns1 && *hostname ? apr_pstrcat(p, ns1, ".", hostname, NULL)
+                                 : ns1;
+    args[12] = *ns2 && *hostname ? apr_pstrcat(p, ns2, ".", hostname, NULL)
+                                 : ns2;
+    args[13] = now;
+    args[14] = now;
+    if ((rc = kd_db_exec(kr, "kd_order_hosting", NULL, 15, args)) != KD_NEXT
+        || (rc = kd_db_insert_id(kr, &serviceid)) != KD_NEXT) {
+        return rc;
+    }
+
+    for (i = 0; i < o.noptions; i++) {
+        const kd_option *opt = &o.options[i];
+
+        args[0] = kd_id(p, serviceid);
+        args[1] = opt->id;
+        args[2] = kd_rows_get(o.opts, opt->chosen, KD_OO_SUBID);
+        args[3] = apr_ltoa(p, opt->type == 3 || opt->type == 4 ? opt->qty
+                                                               : 0);
+        if ((rc = kd_db_exec(kr, "kd_order_option", NULL, 4, args))
+            != KD_NEXT) {
+            return rc;
+        }
+    }
+    args[0] = kd_id(p, serviceid);
+    args[1] = now;
+    args[2] = now;
+    args[3] = kd_rows_get(o.product, 0, KD_OP_ID);
+    if ((rc = kd_db_exec(kr, "kd_order_customfields", NULL, 4, args))
+        != KD_NEXT) {
+        return rc;
+    }
+
+    if (invoiceid) {
+        args[0] = kd_id(p, invoiceid);
+        args[1] = kd_id(p, kr->caller.client_id);
+        args[2] = kd_id(p, serviceid);
+        args[3] = desc;
+        args[4] = kd_amt(p, o.first);
+        args[5] = taxed ? "1" : "0";
+        args[6] = today_s;
+        args[7] = gateway;
+        if ((rc = kd_db_exec(kr, "kd_order_item", NULL, 8, args))
+            != KD_NEXT) {
+            return rc;
+        }
+    }
+    rc = kd_activity(kr, apr_psprintf(p, "New Order Placed - Order ID: "
+                                      KD_I64 " - User ID: " KD_I64,
+                                      (apr_int64_t)orderid,
+                                      (apr_int64_t)kr->caller.client_id));
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+
+    /* Credit the client holds pays what it can, unless the installation
+     * says not to (NoAutoApplyCredit). */
+    if (invoiceid && s.auto_apply_credit
+        && !kd_money_parse(kd_rows_get(o.client, 0, KD_OC_CREDIT), &credit)
+        && credit > 0 && total > 0) {
+        memset(&inv, 0, sizeof(inv));
+        inv.id = invoiceid;
+        inv.userid = kr->caller.client_id;
+        inv.invoicenum = "";
+        inv.status = "Unpaid";
+        inv.subtotal = subtotal;
+        inv.tax = tax;
+        inv.tax2 = tax2;
+        inv.total = total;
+        rc = kd_invoice_apply_credit(kr, &s, &inv, credit < total ? credit
+                                                                  : total,
+                                     &paid);
+        if (rc != KD_NEXT) {
+            return rc;
+        }
+    }
+    if ((rc = kd_db_commit(kr)) != KD_NEXT) {
+        return rc;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00701)
+                  "order " KD_I64 " (service " KD_I64 ", invoice " KD_I64
+                  "%s) for client " KD_I64, (apr_int64_t)orderid,
+                  (apr_int64_t)serviceid, (apr_int64_t)invoiceid,
+                  paid ? ", paid" : "", (apr_int64_t)kr->caller.client_id);
+
+    body = json_object();
+    json_object_set_new(body, "result", json_string("success"));
+    json_object_set_new(body, "orderid", json_integer(orderid));
+    json_object_set_new(body, "productids",
+                        json_string(kd_id(p, serviceid)));
+    json_object_set_new(body, "addonids", json_string(""));
+    json_object_set_new(body, "domainids", json_string(""));
+    json_object_set_new(body, "invoiceid", json_integer(invoiceid));
+    return kd_reply(kr, HTTP_OK, body);
+}

@@ -1,0 +1,300 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * What WHMCS does around invoices, shared by the operations that write
+ * them: its settings, the activity log, applying credit, and marking an
+ * invoice paid (sequential number, services' next due dates).  Every
+ * function here runs inside the caller's transaction, on rows the caller
+ * has locked.  Money is kd_cents throughout (kd_money.h).
+ */
+
+#include "apr_strings.h"
+#include "apr_time.h"
+
+#include "mod_kdata.h"
+
+const kd_stmt kd_stmts_billing[] = {
+    {"kd_settings",
+     "SELECT setting, value FROM tblconfiguration WHERE setting IN "
+     "('DateFormat', 'TaxEnabled', 'TaxType', 'TaxL2Compound', "
+     "'NoAutoApplyCredit', 'SequentialInvoiceNumbering', "
+     "'SequentialInvoiceNumberFormat', 'CancelInvoiceOnCancellation')", 0},
+    /* WHMCS 8 records the acting user as well as the client. */
+    {"kd_activity8",
+     "INSERT INTO tblactivitylog (date, description, user, userid, "
+     "user_id, admin_id, ipaddr) VALUES (%s, %s, 'Client', %d, %d, 0, %s)",
+     1},
+    {"kd_activity7",
+     "INSERT INTO tblactivitylog (date, description, user, userid, ipaddr) "
+     "VALUES (%s, %s, 'Client', %d, %s)", 0},
+    {"kd_invoice_credit",
+     "UPDATE tblinvoices SET credit = %s, total = %s, updated_at = %s "
+     "WHERE id = %d", 0},
+    {"kd_client_credit",
+     "UPDATE tblclients SET credit = credit - %s WHERE id = %d", 0},
+    {"kd_credit_line",
+     "INSERT INTO tblcredit (clientid, admin_id, date, description, "
+     "amount, relid) VALUES (%d, 0, %s, %s, %s, 0)", 0},
+    {"kd_seq_value",
+     "SELECT value FROM tblconfiguration "
+     "WHERE setting = 'SequentialInvoiceNumberValue' FOR UPDATE", 0},
+    {"kd_seq_next",
+     "UPDATE tblconfiguration SET value = %s, updated_at = %s "
+     "WHERE setting = 'SequentialInvoiceNumberValue'", 0},
+    {"kd_invoice_paid",
+     "UPDATE tblinvoices SET status = 'Paid', datepaid = %s, "
+     "invoicenum = %s, updated_at = %s WHERE id = %d", 0},
+    {"kd_invoice_services",
+     "SELECT h.id, h.nextduedate, h.billingcycle FROM tblinvoiceitems i "
+     "JOIN tblhosting h ON h.id = i.relid AND h.userid = i.userid "
+     "WHERE i.invoiceid = %d AND i.type = 'Hosting' ORDER BY h.id "
+     "FOR UPDATE", 0},
+    {"kd_service_due",
+     "UPDATE tblhosting SET nextduedate = %s, nextinvoicedate = %s, "
+     "updated_at = %s WHERE id = %d", 0},
+    {NULL, NULL, 0}
+};
+
+static int kd_on(const char *v)
+{
+    return v && (!strcasecmp(v, "on") || !strcmp(v, "1")
+                 || !strcasecmp(v, "yes") || !strcasecmp(v, "true"));
+}
+
+int kd_settings_load(kd_req *kr, kd_settings *s)
+{
+    kd_rows *rows;
+    int rc, i;
+
+    memset(s, 0, sizeof(*s));
+    s->date_format = "DD/MM/YYYY";
+    s->sequential_format = "{NUMBER}";
+    s->auto_apply_credit = 1;
+    if ((rc = kd_db_select(kr, "kd_settings", &rows, 0, NULL)) != KD_NEXT) {
+        return rc;
+    }
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        const char *k = kd_rows_get(rows, i, 0);
+        const char *v = kd_rows_get(rows, i, 1);
+
+        if (!k || !v) {
+            continue;
+        }
+        if (!strcmp(k, "DateFormat") && *v) {
+            s->date_format = v;
+        }
+        else if (!strcmp(k, "TaxEnabled")) {
+            s->tax_enabled = kd_on(v);
+        }
+        else if (!strcmp(k, "TaxType")) {
+            s->tax_inclusive = !strcasecmp(v, "Inclusive");
+        }
+        else if (!strcmp(k, "TaxL2Compound")) {
+            s->tax_l2_compound = kd_on(v);
+        }
+        else if (!strcmp(k, "NoAutoApplyCredit")) {
+            s->auto_apply_credit = !kd_on(v);
+        }
+        else if (!strcmp(k, "SequentialInvoiceNumbering")) {
+            s->sequential = kd_on(v);
+        }
+        else if (!strcmp(k, "SequentialInvoiceNumberFormat") && *v) {
+            s->sequential_format = v;
+        }
+        else if (!strcmp(k, "CancelInvoiceOnCancellation")) {
+            s->cancel_invoice = kd_on(v);
+        }
+    }
+    return KD_NEXT;
+}
+
+const char *kd_now(kd_req *kr)
+{
+    apr_time_exp_t tm;
+    apr_size_t n;
+    char *buf = apr_palloc(kr->r->pool, 20);
+
+    apr_time_exp_lt(&tm, kr->r->request_time);
+    apr_strftime(buf, &n, 20, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+kd_date kd_today(kd_req *kr)
+{
+    return kd_date_local((time_t)apr_time_sec(kr->r->request_time));
+}
+
+int kd_activity(kd_req *kr, const char *description)
+{
+    const char *args[5];
+    apr_pool_t *p = kr->r->pool;
+
+    args[0] = kd_now(kr);
+    args[1] = description;
+    args[2] = apr_ltoa(p, (long)kr->caller.client_id);
+    if (kr->caller.user_id > 0) {
+        args[3] = apr_ltoa(p, (long)kr->caller.user_id);
+        args[4] = kr->r->useragent_ip;
+        return kd_db_exec(kr, "kd_activity8", NULL, 5, args);
+    }
+    args[3] = kr->r->useragent_ip;
+    return kd_db_exec(kr, "kd_activity7", NULL, 4, args);
+}
+
+static const char *kd_cents_str(apr_pool_t *p, kd_cents v)
+{
+    char buf[32];
+
+    return apr_pstrdup(p, kd_money_str(buf, v));
+}
+
+int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
+                            kd_invoice *inv, kd_cents amount, int *paid)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[5], *amt = kd_cents_str(p, amount);
+    kd_cents total;
+    char date[11];
+    kd_date today = kd_today(kr);
+    int rc;
+
+    /* updateInvoiceTotal: the credit comes off the total, never below 0 */
+    inv->credit += amount;
+    total = inv->subtotal + inv->tax + inv->tax2 - inv->credit;
+    inv->total = total < 0 ? 0 : total;
+
+    args[0] = kd_cents_str(p, inv->credit);
+    args[1] = kd_cents_str(p, inv->total);
+    args[2] = kd_now(kr);
+    args[3] = apr_ltoa(p, (long)inv->id);
+    if ((rc = kd_db_exec(kr, "kd_invoice_credit", NULL, 4, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    args[0] = amt;
+    args[1] = apr_ltoa(p, (long)inv->userid);
+    if ((rc = kd_db_exec(kr, "kd_client_credit", NULL, 2, args)) != KD_NEXT) {
+        return rc;
+    }
+    args[0] = apr_ltoa(p, (long)inv->userid);
+    args[1] = kd_date_str(date, &today);
+    args[2] = apr_psprintf(p, "Credit Applied to Invoice #" KD_I64,
+                           (apr_int64_t)inv->id);
+    args[3] = kd_cents_str(p, -amount);
+    if ((rc = kd_db_exec(kr, "kd_credit_line", NULL, 4, args)) != KD_NEXT) {
+        return rc;
+    }
+    rc = kd_activity(kr, apr_psprintf(p, "Credit Applied - Amount: %s - "
+                                      "Invoice ID: " KD_I64, amt,
+                                      (apr_int64_t)inv->id));
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    *paid = inv->total - inv->payments <= 0;
+    if (*paid) {
+        return kd_invoice_mark_paid(kr, s, inv);
+    }
+    return KD_NEXT;
+}
+
+/* SequentialInvoiceNumberFormat with {NUMBER} replaced, and the counter
+ * moved on: the counter row is locked until the transaction ends, so two
+ * invoices paid at once never get the same number. */
+static int kd_next_invoicenum(kd_req *kr, const kd_settings *s,
+                              const char **num)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[2], *v, *at;
+    kd_rows *rows;
+    apr_int64_t n;
+    int rc;
+
+    if ((rc = kd_db_select(kr, "kd_seq_value", &rows, 0, NULL)) != KD_NEXT) {
+        return rc;
+    }
+    v = kd_rows_get(rows, 0, 0);
+    n = v ? apr_atoi64(v) : 1;
+    if (n < 1) {
+        n = 1;
+    }
+    v = apr_psprintf(p, "%" APR_INT64_T_FMT, n);
+    at = strstr(s->sequential_format, "{NUMBER}");
+    *num = at ? apr_pstrcat(p, apr_pstrmemdup(p, s->sequential_format,
+                                              (apr_size_t)(at -
+                                              s->sequential_format)),
+                            v, at + 8, NULL)
+              : apr_pstrcat(p, s->sequential_format, v, NULL);
+    args[0] = apr_psprintf(p, "%" APR_INT64_T_FMT, n + 1);
+    args[1] = kd_now(kr);
+    return kd_db_exec(kr, "kd_seq_next", NULL, 2, args);
+}
+
+int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[4], *num = inv->invoicenum ? inv->invoicenum : "";
+    kd_rows *rows;
+    int rc, i;
+
+    if (s->sequential && !*num
+        && (rc = kd_next_invoicenum(kr, s, &num)) != KD_NEXT) {
+        return rc;
+    }
+    args[0] = kd_now(kr);
+    args[1] = num;
+    args[2] = args[0];
+    args[3] = apr_ltoa(p, (long)inv->id);
+    if ((rc = kd_db_exec(kr, "kd_invoice_paid", NULL, 4, args)) != KD_NEXT) {
+        return rc;
+    }
+    inv->status = "Paid";
+    inv->invoicenum = num;
+    rc = kd_activity(kr, apr_psprintf(p, "Invoice Marked Paid - Invoice ID: "
+                                      KD_I64, (apr_int64_t)inv->id));
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+
+    /* makeHostingPayment: each service billed moves one cycle on, from
+     * its own next due date, with PHP's month arithmetic. */
+    args[0] = apr_ltoa(p, (long)inv->id);
+    rc = kd_db_select(kr, "kd_invoice_services", &rows, 1, args);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        const char *due = kd_rows_get(rows, i, 1);
+        int months = kd_cycle_months(kd_rows_get(rows, i, 2));
+        kd_date d, next;
+        char buf[11];
+
+        if (months <= 0 || !due || kd_date_parse(due, &d)) {
+            continue;       /* One Time, Free Account, no due date */
+        }
+        next = kd_date_add(&d, months, 0);
+        args[0] = apr_pstrdup(p, kd_date_str(buf, &next));
+        args[1] = args[0];
+        args[2] = kd_now(kr);
+        args[3] = kd_rows_get(rows, i, 0);
+        if ((rc = kd_db_exec(kr, "kd_service_due", NULL, 4, args))
+            != KD_NEXT) {
+            return rc;
+        }
+    }
+    return KD_NEXT;
+}
