@@ -411,18 +411,6 @@ static int kd_check_name(const char *v, apr_size_t max, int dots)
     return 1;
 }
 
-static const char *kd_id(apr_pool_t *p, long long v)
-{
-    return apr_psprintf(p, KD_I64, (apr_int64_t)v);
-}
-
-static const char *kd_amt(apr_pool_t *p, kd_cents v)
-{
-    char buf[32];
-
-    return apr_pstrdup(p, kd_money_str(buf, v));
-}
-
 /* A random ten-digit order number not used yet (WHMCS's ordernum). */
 static int kd_ordernum(kd_req *kr, const char **out)
 {
@@ -690,10 +678,10 @@ int kd_ep_addorder(kd_req *kr)
         args[0] = kd_id(p, kr->caller.client_id);
         args[1] = today_s;
         args[2] = today_s;
-        args[3] = kd_amt(p, subtotal);
-        args[4] = kd_amt(p, tax);
-        args[5] = kd_amt(p, tax2);
-        args[6] = kd_amt(p, total);
+        args[3] = kd_cents_str(p, subtotal);
+        args[4] = kd_cents_str(p, tax);
+        args[5] = kd_cents_str(p, tax2);
+        args[6] = kd_cents_str(p, total);
         args[7] = kd_rate_str(r1, rate1, 3);
         args[8] = kd_rate_str(r2, rate2, 3);
         args[9] = gateway;
@@ -712,7 +700,7 @@ int kd_ep_addorder(kd_req *kr)
         args[i++] = kd_id(p, kr->caller.user_id);
     }
     args[i++] = now;
-    args[i++] = kd_amt(p, total);
+    args[i++] = kd_cents_str(p, total);
     args[i++] = gateway;
     args[i++] = kd_id(p, invoiceid);
     args[i++] = r->useragent_ip;
@@ -734,8 +722,8 @@ int kd_ep_addorder(kd_req *kr)
     args[3] = today_s;
     args[4] = hostname;
     args[5] = gateway;
-    args[6] = kd_amt(p, o.first);
-    args[7] = kd_amt(p, o.recurring);
+    args[6] = kd_cents_str(p, o.first);
+    args[7] = kd_cents_str(p, o.recurring);
     args[8] = o.cycle->display;
     args[9] = due_s;
     args[10] = due_s;
@@ -778,7 +766,7 @@ int kd_ep_addorder(kd_req *kr)
         args[1] = kd_id(p, kr->caller.client_id);
         args[2] = kd_id(p, serviceid);
         args[3] = desc;
-        args[4] = kd_amt(p, o.first);
+        args[4] = kd_cents_str(p, o.first);
         args[5] = taxed ? "1" : "0";
         args[6] = today_s;
         args[7] = gateway;

@@ -64,6 +64,11 @@ const kd_stmt kd_stmts_billing[] = {
      "JOIN tblhosting h ON h.id = i.relid AND h.userid = i.userid "
      "WHERE i.invoiceid = %d AND i.type = 'Hosting' ORDER BY h.id "
      "FOR UPDATE", 0},
+    {"kd_invoice_items",
+     "SELECT amount, taxed FROM tblinvoiceitems WHERE invoiceid = %d", 0},
+    {"kd_invoice_totals",
+     "UPDATE tblinvoices SET subtotal = %s, tax = %s, tax2 = %s, "
+     "total = %s, updated_at = %s WHERE id = %d", 0},
     {"kd_service_due",
      "UPDATE tblhosting SET nextduedate = %s, nextinvoicedate = %s, "
      "updated_at = %s WHERE id = %d", 0},
@@ -156,11 +161,37 @@ int kd_activity(kd_req *kr, const char *description)
     return kd_db_exec(kr, "kd_activity7", NULL, 4, args);
 }
 
-static const char *kd_cents_str(apr_pool_t *p, kd_cents v)
+const char *kd_cents_str(apr_pool_t *p, kd_cents v)
 {
     char buf[32];
 
     return apr_pstrdup(p, kd_money_str(buf, v));
+}
+
+kd_cents kd_cents_of(const char *v)
+{
+    kd_cents c;
+
+    return v && !kd_money_parse(v, &c) ? c : 0;
+}
+
+const char *kd_id(apr_pool_t *p, long long v)
+{
+    return apr_psprintf(p, KD_I64, (apr_int64_t)v);
+}
+
+const char *kd_rate_text(apr_pool_t *p, const char *v)
+{
+    long long milli = 0;
+    char buf[32];
+
+    /* WHMCS 7 stored rates with two decimals, 8 with three; the API has
+     * always shown two ("0.00"), so a third appears only when it is
+     * needed to be exact. */
+    if (!v || kd_rate_parse(v, &milli)) {
+        milli = 0;
+    }
+    return apr_pstrdup(p, kd_rate_str(buf, milli, milli % 10 ? 3 : 2));
 }
 
 int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
@@ -297,4 +328,54 @@ int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
         }
     }
     return KD_NEXT;
+}
+
+int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[6];
+    kd_rows *rows;
+    kd_cents sub = 0, taxable = 0, total;
+    int rc, i;
+
+    args[0] = kd_id(p, inv->id);
+    if ((rc = kd_db_select(kr, "kd_invoice_items", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        kd_cents a = kd_cents_of(kd_rows_get(rows, i, 0));
+
+        sub += a;
+        if (strcmp(kd_rows_get(rows, i, 1), "0")) {
+            taxable += a;
+        }
+    }
+    /* The invoice keeps the rates it was made with (0 when the client
+     * was exempt or tax was off); only the amounts change. */
+    inv->tax = inv->tax2 = 0;
+    if (s->tax_enabled && taxable) {
+        if (s->tax_inclusive) {
+            inv->tax = kd_money_inclusive_tax(taxable, inv->taxrate);
+            inv->tax2 = kd_money_inclusive_tax(taxable - inv->tax,
+                                               inv->taxrate2);
+            sub -= inv->tax + inv->tax2;
+        }
+        else {
+            inv->tax = kd_money_percent(taxable, inv->taxrate);
+            inv->tax2 = kd_money_percent(taxable + (s->tax_l2_compound
+                                                    ? inv->tax : 0),
+                                         inv->taxrate2);
+        }
+    }
+    inv->subtotal = sub;
+    total = sub + inv->tax + inv->tax2 - inv->credit;
+    inv->total = total < 0 ? 0 : total;
+    args[0] = kd_cents_str(p, inv->subtotal);
+    args[1] = kd_cents_str(p, inv->tax);
+    args[2] = kd_cents_str(p, inv->tax2);
+    args[3] = kd_cents_str(p, inv->total);
+    args[4] = kd_now(kr);
+    args[5] = kd_id(p, inv->id);
+    return kd_db_exec(kr, "kd_invoice_totals", NULL, 6, args);
 }

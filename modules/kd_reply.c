@@ -25,25 +25,10 @@
 
 #include "mod_kdata.h"
 
-int kd_reply(kd_req *kr, int status, json_t *body)
+int kd_reply_raw(kd_req *kr, int status, const char *text)
 {
     request_rec *r = kr->r;
-    char *text;
-    apr_size_t len;
-
-    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, KDLOGNO(00101)
-                      "cannot encode a reply (out of memory?)");
-        status = HTTP_INTERNAL_SERVER_ERROR;
-        text = strdup("{\"result\":\"error\",\"message\":"
-                      "\"Internal error\"}");
-        if (!text) {
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-    len = strlen(text);
+    apr_size_t len = strlen(text);
 
     /* Whatever of the body was not read is thrown away now; on errors
      * we may not have read it at all. */
@@ -58,8 +43,26 @@ int kd_reply(kd_req *kr, int status, json_t *body)
     if (!r->header_only) {
         ap_rwrite(text, (int)len, r);
     }
-    free(text);
     return OK;
+}
+
+int kd_reply(kd_req *kr, int status, json_t *body)
+{
+    char *text;
+    int rc;
+
+    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00101)
+                      "cannot encode a reply (out of memory?)");
+        return kd_reply_raw(kr, HTTP_INTERNAL_SERVER_ERROR,
+                            "{\"result\":\"error\",\"message\":"
+                            "\"Internal error\"}");
+    }
+    rc = kd_reply_raw(kr, status, text);
+    free(text);
+    return rc;
 }
 
 int kd_error(kd_req *kr, int status, const char *key, const char *msg)
@@ -85,6 +88,23 @@ int kd_internal(kd_req *kr)
 {
     return kd_error(kr, HTTP_INTERNAL_SERVER_ERROR, "message",
                     "Internal error");
+}
+
+char *kd_json_amount(char *buf, kd_cents v)
+{
+    char *end;
+
+    /* Exact: the decimal text itself, trailing zeros dropped, so 450000.00
+     * is written 450000 and 12.50 is 12.5 (never through a double). */
+    kd_money_str(buf, v);
+    end = buf + strlen(buf);
+    while (end[-1] == '0') {
+        *--end = '\0';
+    }
+    if (end[-1] == '.') {
+        *--end = '\0';
+    }
+    return buf;
 }
 
 json_t *kd_json_str(const char *s)

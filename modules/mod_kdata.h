@@ -105,6 +105,10 @@ typedef int (*kd_endpoint_fn)(kd_req *kr);
 
 /** Send body (consumed) with status; always JSON, no-store. */
 int kd_reply(kd_req *kr, int status, json_t *body);
+/** Send JSON text already made (for exact numbers jansson cannot make). */
+int kd_reply_raw(kd_req *kr, int status, const char *text);
+/** An amount as an exact JSON number: 450000, 12.5; buf >= 32. */
+char *kd_json_amount(char *buf, kd_cents v);
 /** {"result":"error", key: msg} with status. */
 int kd_error(kd_req *kr, int status, const char *key, const char *msg);
 /** 503 with Retry-After: the database cannot be reached. */
@@ -149,6 +153,9 @@ extern const kd_stmt kd_stmts_login[];
 extern const kd_stmt kd_stmts_product[];
 extern const kd_stmt kd_stmts_billing[];
 extern const kd_stmt kd_stmts_order[];
+extern const kd_stmt kd_stmts_credit[];
+extern const kd_stmt kd_stmts_invoice[];
+extern const kd_stmt kd_stmts_cancel[];
 
 /** Register our statements with mod_dbd (configuration time). */
 void kd_db_prepare_all(server_rec *s);
@@ -194,6 +201,16 @@ int kd_auth_allowed(const kd_req *kr, const char *permission);
 
 /**** kd_billing.c: WHMCS's settings, invoices and payment effects ****/
 
+/** A money column as kd_cents; NULL or malformed text reads as 0. */
+kd_cents kd_cents_of(const char *v);
+/** kd_cents as a pool string "1234.50". */
+const char *kd_cents_str(apr_pool_t *p, kd_cents v);
+/** A 64-bit id as a pool string. */
+const char *kd_id(apr_pool_t *p, long long v);
+/** A tax rate column as WHMCS's API shows it: "10.00", or "10.125". */
+const char *kd_rate_text(apr_pool_t *p, const char *v);
+
+
 /* The tblconfiguration settings the writes depend on. */
 typedef struct {
     const char *date_format;        /* DateFormat */
@@ -213,6 +230,7 @@ typedef struct {
     const char *invoicenum;
     const char *status;
     kd_cents subtotal, credit, tax, tax2, total;
+    long long taxrate, taxrate2;    /* thousandths of a percent */
     kd_cents payments;              /* sum of tblaccounts in - out */
 } kd_invoice;
 
@@ -239,6 +257,11 @@ int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
  */
 int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s,
                          kd_invoice *inv);
+/**
+ * Recompute an invoice's totals from its items (updateInvoiceTotal),
+ * after items were removed; inv must be locked.
+ */
+int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv);
 
 /**** endpoints (one file per family) ****/
 
@@ -248,6 +271,13 @@ int kd_ep_login(kd_req *kr);
 int kd_ep_getproduct(kd_req *kr);
 /* ep_order.c */
 int kd_ep_addorder(kd_req *kr);
+/* ep_credit.c */
+int kd_ep_applycredit(kd_req *kr);
+/* ep_invoice.c */
+int kd_ep_getinvoice(kd_req *kr);
+int kd_ep_getinvoiceproduct(kd_req *kr);
+/* ep_cancel.c */
+int kd_ep_cancelrequest(kd_req *kr);
 
 /**** helpers shared by endpoints ****/
 
