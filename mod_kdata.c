@@ -344,6 +344,10 @@ static const kd_route kd_routes[] = {
     {"login", kd_ep_login, 0},
     {"api/v1/getproduct", kd_ep_getproduct, 1},
     {"api/v1/addorder", kd_ep_addorder, 1},
+    {"api/v1/applycredit", kd_ep_applycredit, 1},
+    {"api/v1/getinvoice", kd_ep_getinvoice, 1},
+    {"api/v1/getinvoiceproduct", kd_ep_getinvoiceproduct, 1},
+    {"api/v1/cancelrequest", kd_ep_cancelrequest, 1},
     {NULL, NULL, 0}
 };
 

@@ -48,7 +48,8 @@ const kd_stmt kd_stmts_db[] = {
 
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
-    kd_stmts_billing, kd_stmts_order, NULL
+    kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
+    kd_stmts_cancel, NULL
 };
 
 /* How long a schema detection is trusted: an upgrade from WHMCS 7 to 8
@@ -219,8 +220,9 @@ int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
         rows->cells[rows->nrows++] = cells;
     }
     *rowsp = rows;
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s: %d rows, %d cols (%d) %s",
-                  label, rows->nrows, rows->ncols, err, nargs ? args[0] : "");
+    /* Never the arguments: they can be emails or password hashes. */
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, KDLOGNO(00304)
+                  "%s: %d rows", label, rows->nrows);
     return KD_NEXT;
 }
 

@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use KData::Test;
 use KData::Clock;
 
-plan tests => 8, need_module 'kdata', 'dbd';
+plan tests => 11, need_module 'kdata', 'dbd';
 
 setting(NoAutoApplyCredit => 'on');
 my $srv = KData::Clock->new('2017-01-31 10:00:00');
@@ -32,6 +32,16 @@ like sql1("SELECT description FROM tblinvoiceitems "
 is_deeply sql("SELECT date, duedate FROM tblinvoices "
               . "WHERE id = $b->{invoiceid}"),
     [['2017-01-31', '2017-01-31']], '31 January: invoice dated that day';
+sql("UPDATE tblclients SET credit = 300000.00 WHERE id = 2");
+$res = $srv->post('/api/v1/applycredit', { invoiceid => $b->{invoiceid} },
+                  $tok);
+is json_of($res)->{invoicepaid}, 'true', '31 January: paid from credit';
+is_deeply sql("SELECT nextduedate, nextinvoicedate FROM tblhosting "
+              . "WHERE id = $b->{productids}"),
+    [['2017-03-03', '2017-03-03']],
+    '31 January + 1 month: next due 3 March, as WHMCS (PHP mktime)';
+like sql1("SELECT datepaid FROM tblinvoices WHERE id = $b->{invoiceid}"),
+    qr/^2017-01-31 10:0\d:\d\d$/, '31 January: paid that day';
 
 setting(DateFormat => 'MM/DD/YYYY');
 $res = $srv->post('/api/v1/addorder', { product => 'VPS 01',

@@ -1,0 +1,161 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * POST /api/v1/applycredit (invoiceid[, amount]): pays the caller's
+ * Unpaid invoice from the credit on their account, by default as much
+ * as both allow.  WHMCS's own ApplyCredit reads, checks and then writes
+ * in separate steps, so two calls at once can spend the same credit
+ * twice; here one transaction locks the client row and then the invoice
+ * row, and every check is made again under those locks.
+ */
+
+#include "apr_strings.h"
+
+#include "mod_kdata.h"
+
+enum {                          /* kd_credit_invoice columns */
+    KD_CI_USERID = 0, KD_CI_NUM, KD_CI_STATUS, KD_CI_SUBTOTAL, KD_CI_CREDIT,
+    KD_CI_TAX, KD_CI_TAX2, KD_CI_TOTAL, KD_CI_RATE, KD_CI_RATE2,
+    KD_CI_PAYMENTS
+};
+
+const kd_stmt kd_stmts_credit[] = {
+    {"kd_credit_client",
+     "SELECT credit FROM tblclients WHERE id = %d FOR UPDATE", 0},
+    {"kd_credit_invoice",
+     "SELECT userid, invoicenum, status, subtotal, credit, tax, tax2, "
+     "total, taxrate, taxrate2, (SELECT COALESCE(SUM(amountin - amountout),"
+     " 0) FROM tblaccounts WHERE invoiceid = i.id) "
+     "FROM tblinvoices i WHERE id = %d FOR UPDATE", 0},
+    {NULL, NULL, 0}
+};
+
+static int kd_denied(kd_req *kr)
+{
+    return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+}
+
+int kd_ep_applycredit(kd_req *kr)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *given = kd_arg(kr, "amount"), *args[1];
+    char num[32];
+    long long iid;
+    kd_cents amount = 0, credit, balance;
+    kd_settings s;
+    kd_invoice inv;
+    kd_rows *rows;
+    int rc, paid = 0;
+
+    if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
+        return rc;
+    }
+    /* WHMCS also takes "full"; a negative amount would move credit back
+     * from the invoice to the client, so only amounts above 0 go. */
+    if (given && *given && strcmp(given, "full")) {
+        if (kd_money_parse(given, &amount) || amount <= 0) {
+            return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                            "Credit Amount to apply must be greater than "
+                            "zero");
+        }
+    }
+    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kd_auth_allowed(kr, "invoices")) {
+        return kd_denied(kr);
+    }
+    if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
+        || (rc = kd_db_begin(kr)) != KD_NEXT) {
+        return rc;
+    }
+
+    /* The client first, then the invoice: the order addorder takes them
+     * in too, so the two never wait on each other in a circle. */
+    args[0] = kd_id(p, kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_credit_client", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1) {
+        return kd_denied(kr);
+    }
+    credit = kd_cents_of(kd_rows_get(rows, 0, 0));
+    args[0] = kd_id(p, iid);
+    if ((rc = kd_db_select(kr, "kd_credit_invoice", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1
+        || apr_atoi64(kd_rows_get(rows, 0, KD_CI_USERID))
+           != kr->caller.client_id) {
+        return kd_denied(kr);
+    }
+    if (strcmp(kd_rows_get(rows, 0, KD_CI_STATUS), "Unpaid")) {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "Invoice Not in Unpaid Status");
+    }
+
+    memset(&inv, 0, sizeof(inv));
+    inv.id = iid;
+    inv.userid = kr->caller.client_id;
+    inv.invoicenum = kd_rows_get(rows, 0, KD_CI_NUM);
+    inv.status = "Unpaid";
+    inv.subtotal = kd_cents_of(kd_rows_get(rows, 0, KD_CI_SUBTOTAL));
+    inv.credit = kd_cents_of(kd_rows_get(rows, 0, KD_CI_CREDIT));
+    inv.tax = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX));
+    inv.tax2 = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX2));
+    inv.total = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TOTAL));
+    inv.payments = kd_cents_of(kd_rows_get(rows, 0, KD_CI_PAYMENTS));
+    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE), &inv.taxrate);
+    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE2), &inv.taxrate2);
+    balance = inv.total - inv.payments;
+
+    if (!amount) {
+        amount = credit < balance ? credit : balance;
+        if (amount <= 0 && balance > 0) {
+            return kd_error(kr, HTTP_CONFLICT, "message",
+                            "Amount exceeds customer credit balance");
+        }
+    }
+    if (amount > credit) {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "Amount exceeds customer credit balance");
+    }
+    if (amount > balance || amount <= 0) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "Amount Exceeds Invoice Balance");
+    }
+
+    if ((rc = kd_invoice_apply_credit(kr, &s, &inv, amount, &paid))
+        != KD_NEXT || (rc = kd_db_commit(kr)) != KD_NEXT) {
+        return rc;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00801)
+                  "client " KD_I64 " applied %s credit to invoice " KD_I64
+                  "%s", (apr_int64_t)kr->caller.client_id,
+                  kd_cents_str(p, amount), (apr_int64_t)iid,
+                  paid ? " (paid)" : "");
+    /* Built by hand: "amount" is a JSON number written from the exact
+     * decimal (jansson would take it through a double). */
+    return kd_reply_raw(kr, HTTP_OK, apr_psprintf(p,
+                        "{\"result\":\"success\",\"invoiceid\":\"" KD_I64
+                        "\",\"amount\":%s,\"invoicepaid\":\"%s\"}",
+                        (apr_int64_t)iid, kd_json_amount(num, amount),
+                        paid ? "true" : "false"));
+}

@@ -1,0 +1,269 @@
+# applycredit, getinvoice and getinvoiceproduct: the seed's flow, exact
+# money, WHMCS's payment side effects, and credit that cannot be spent
+# twice however many requests arrive at once.
+use strict;
+use warnings FATAL => 'all';
+use Test::More;
+use Apache::Test qw(-withtestmore);
+use KData::Test;
+use POSIX qw(strftime mktime);
+use JSON::PP ();
+
+plan tests => 72, need_module 'kdata', 'dbd';
+
+my $v8 = schema_flavour() ne 'whmcs7';
+my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
+my @lt = localtime;
+my $today = strftime('%Y-%m-%d', @lt);
+my ($d, $m, $y) = @lt[3, 4, 5];
+sub ymd { strftime('%Y-%m-%d', localtime(mktime(0, 0, 12, @_))) }
+sub credit_of { sql1("SELECT credit FROM tblclients WHERE id = $_[0]") }
+sub set_credit { sql("UPDATE tblclients SET credit = $_[1] WHERE id = $_[0]") }
+sub call { api("/api/v1/$_[0]", $_[1], token => $_[2] || $tok) }
+sub order {
+    my $ob = json_of(call('addorder', { product => 'VPS 01',
+                                       billingcycle => 'monthly', @_ }));
+    die "order failed" unless $ob->{result} eq 'success';
+    return ($ob->{invoiceid}, $ob->{productids});
+}
+my $denied = { result => 'error', messages => 'Permission denied!' };
+
+setting(NoAutoApplyCredit => 'on');
+
+# --- the seed's flow ----------------------------------------------------------------
+set_credit(1, '450000.00');
+my ($iid, $sid) = order(os => 'centos6', extraIp => 3);
+my $item = sql1("SELECT id FROM tblinvoiceitems WHERE invoiceid = $iid");
+my $desc = sql1("SELECT description FROM tblinvoiceitems WHERE id = $item");
+my $res = call('getinvoice', { invoiceid => $iid });
+is_deeply json_of($res), {
+    result => 'success', invoiceid => "$iid", invoicenum => '',
+    userid => '1', date => $today, duedate => $today,
+    datepaid => '0000-00-00 00:00:00',
+    lastcaptureattempt => '0000-00-00 00:00:00', subtotal => '450000.00',
+    credit => '0.00', tax => '0.00', tax2 => '0.00', total => '450000.00',
+    balance => '450000.00', taxrate => '0.00', taxrate2 => '0.00',
+    status => 'Unpaid', paymentmethod => 'banktransfer', notes => '',
+    ccgateway => JSON::PP::false,
+    items => { item => [{ id => "$item", type => 'Hosting',
+                          relid => "$sid", description => $desc,
+                          amount => '450000.00', taxed => '0' }] },
+    transactions => '',
+}, 'getinvoice: the seed\'s shape, every value';
+like $res->content, qr/"ccgateway":false/, 'getinvoice: ccgateway is false';
+
+my $aid = sql1('SELECT COALESCE(MAX(id), 0) + 1 FROM tblactivitylog');
+$res = call('applycredit', { invoiceid => $iid });
+is $res->code, 200, 'applycredit: 200';
+is $res->content, qq({"result":"success","invoiceid":"$iid",)
+    . qq("amount":450000,"invoicepaid":"true"}),
+    'applycredit: the seed\'s body, exactly (amount a number)';
+my $inv = sql("SELECT credit, total, status, DATE(datepaid), invoicenum "
+              . "FROM tblinvoices WHERE id = $iid")->[0];
+is_deeply $inv, ['450000.00', '0.00', 'Paid', $today, ''],
+    'applycredit: invoice credit, total 0, Paid today';
+is credit_of(1), '0.00', 'applycredit: the client\'s credit is spent';
+is_deeply sql("SELECT clientid, admin_id, date, description, amount, relid "
+              . "FROM tblcredit WHERE description = "
+              . "'Credit Applied to Invoice #$iid'"),
+    [[1, 0, $today, "Credit Applied to Invoice #$iid", '-450000.00', 0]],
+    'applycredit: a negative tblcredit line';
+is_deeply [map { $_->[0] } @{ sql("SELECT description FROM tblactivitylog "
+                                  . "WHERE id >= $aid ORDER BY id") }],
+    ["Credit Applied - Amount: 450000.00 - Invoice ID: $iid",
+     "Invoice Marked Paid - Invoice ID: $iid"],
+    'applycredit: WHMCS\'s activity lines';
+is_deeply sql("SELECT nextduedate, nextinvoicedate FROM tblhosting "
+              . "WHERE id = $sid"), [[ymd($d, $m + 1, $y), ymd($d, $m + 1, $y)]],
+    'paid: the service\'s next due and invoice dates move one month on';
+
+$res = call('getinvoiceproduct', { serviceid => $sid });
+my $list = json_of($res);
+like delete $list->{data}[0]{datepaid}, qr/^\Q$today\E \d\d:\d\d:\d\d$/,
+    'getinvoiceproduct: datepaid is now';
+is_deeply $list, { result => 'true', data => [{
+    id => $iid, userid => '1', invoicenum => '', date => $today,
+    duedate => $today, subtotal => '450000.00', credit => '450000.00',
+    tax => '0.00', tax2 => '0.00', total => '0.00', taxrate => '0.00',
+    taxrate2 => '0.00', status => 'Paid', paymentmethod => 'banktransfer',
+    notes => '' }] }, 'getinvoiceproduct: the seed\'s shape, Paid';
+like $res->content, qr/"data":\[\{"id":$iid,"userid":"1",/,
+    'getinvoiceproduct: id a number, userid a string';
+is_deeply json_of(call('getinvoiceproduct', { serviceid => $sid,
+                                              status => 'Unpaid' })),
+    { result => 'true', data => [] }, 'getinvoiceproduct: status Unpaid: none';
+is scalar @{ json_of(call('getinvoiceproduct', { serviceid => $sid,
+                                                 status => 'Paid' }))->{data} },
+    1, 'getinvoiceproduct: status Paid: one';
+
+$res = call('cancelrequest', { serviceid => $sid,
+                               reason => 'Customer Request' });
+is $res->content, qq({"result":"success","serviceid":"$sid","userid":"1"}),
+    'cancelrequest: the seed\'s body';
+is_deeply sql("SELECT relid, reason, type, DATE(date) FROM tblcancelrequests "
+              . "WHERE relid = $sid"),
+    [[$sid, 'Customer Request', 'End of Billing Period', $today]],
+    'cancelrequest: the row';
+
+# --- getinvoice on the fixtures: payments, transactions, ownership --------------------
+$res = call('getinvoice', { invoiceid => 3 });
+my $gi = json_of($res);
+is_deeply [@$gi{qw(status total balance)}], ['Paid', '3000000.00', '0.00'],
+    'getinvoice: balance = total - payments';
+is_deeply $gi->{transactions}, { transaction => [{
+    id => '1', userid => '1', currency => '1', gateway => 'banktransfer',
+    date => '2016-05-01 10:00:00', description => 'Invoice Payment',
+    amountin => '3000000.00', fees => '0.00', amountout => '0.00',
+    rate => '1.00000', transid => 'TX-0001', invoiceid => '3',
+    refundid => '0' }] }, 'getinvoice: the payments as transactions';
+for my $i (2, 99999) {
+    $res = call('getinvoice', { invoiceid => $i });
+    is_deeply [$res->code, json_of($res)], [403, $denied],
+        "getinvoice $i (not ours): Permission denied!";
+}
+$res = call('getinvoice', {});
+is $res->code, 400, 'getinvoice: invoiceid required';
+
+# --- getinvoiceproduct: newest first, ownership, bad status ------------------------------
+sql("INSERT INTO tblinvoices (userid, invoicenum, date, duedate, subtotal, "
+    . "credit, tax, tax2, total, status, paymentmethod, notes) VALUES (1, '',"
+    . " '2030-01-01', '2030-01-01', 10.00, 0, 0, 0, 10.00, 'Unpaid', "
+    . "'banktransfer', '')");
+my $renewal = sql1('SELECT MAX(id) FROM tblinvoices');
+sql("INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, "
+    . "description, amount, taxed, duedate, paymentmethod, notes) VALUES "
+    . "($renewal, 1, 'Hosting', $sid, 'renewal', 10.00, 0, '2030-01-01', "
+    . "'banktransfer', '')");
+is_deeply [map { $_->{id} } @{ json_of(call('getinvoiceproduct',
+                                            { serviceid => $sid }))->{data} }],
+    [$renewal, $iid], 'getinvoiceproduct: newest first';
+for my $s (2, 99999) {
+    $res = call('getinvoiceproduct', { serviceid => $s });
+    is_deeply [$res->code, json_of($res)],
+        [403, { result => 'error',
+                messages => 'Product not exists or Permission denied!' }],
+        "getinvoiceproduct $s (not ours): refused";
+}
+$res = call('getinvoiceproduct', { serviceid => $sid, status => 'paid' });
+is_deeply [$res->code, json_of($res)],
+    [400, { result => 'error', message => 'Invalid status: valid values are '
+            . 'Unpaid,Paid,Cancelled,Refunded,Collections,Draft,'
+            . 'Payment Pending' }], 'getinvoiceproduct: bad status: 400';
+is_deeply json_of(call('getinvoiceproduct', { serviceid => 3 }))->{data}[0]{id},
+    3, 'getinvoiceproduct: a fixture service and its invoice';
+
+# --- part of an invoice -----------------------------------------------------------------
+($iid, $sid) = order();
+set_credit(1, '100000.00');
+$res = call('applycredit', { invoiceid => $iid, amount => '40000.50' });
+is $res->content, qq({"result":"success","invoiceid":"$iid",)
+    . qq("amount":40000.5,"invoicepaid":"false"}),
+    'partial: amount 40000.5, not paid';
+is_deeply sql("SELECT credit, total, status FROM tblinvoices WHERE id = $iid"),
+    [['40000.50', '259999.50', 'Unpaid']], 'partial: exact to the cent';
+is credit_of(1), '59999.50', 'partial: credit left';
+is sql1("SELECT nextduedate FROM tblhosting WHERE id = $sid"), $today,
+    'partial: the service is not moved on';
+is json_of(call('getinvoice', { invoiceid => $iid }))->{balance},
+    '259999.50', 'partial: getinvoice shows the balance';
+
+# --- refusals, and nothing written -------------------------------------------------------
+my @refusals = (
+    (map { [{ invoiceid => $iid, amount => $_ }, 400,
+            { result => 'error',
+              message => 'Credit Amount to apply must be greater than zero' }]
+     } ('0', '-5', '0.00', 'abc', '1e3', '1.005', ' 5')),
+    [{ invoiceid => $iid, amount => '60000' }, 409,
+     { result => 'error', message => 'Amount exceeds customer credit balance' }],
+    [{ invoiceid => 3 }, 409,
+     { result => 'error', message => 'Invoice Not in Unpaid Status' }],
+    [{ invoiceid => 2 }, 403, $denied],
+    [{ invoiceid => 99999 }, 403, $denied],
+);
+for my $r (@refusals) {
+    my ($f, $code, $want) = @$r;
+    my $c0 = counts();
+    $res = call('applycredit', $f);
+    my $what = join ' ', map { "$_=$f->{$_}" } sort keys %$f;
+    is_deeply [$res->code, json_of($res)], [$code, $want], "refused: $what";
+    is_deeply counts(), $c0, "refused, nothing written: $what";
+}
+set_credit(1, '1000000.00');
+$res = call('applycredit', { invoiceid => $iid, amount => '300000' });
+is_deeply [$res->code, json_of($res)],
+    [400, { result => 'error', message => 'Amount Exceeds Invoice Balance' }],
+    'more than the balance: 400';
+set_credit(1, '0.00');
+$res = call('applycredit', { invoiceid => $iid });
+is_deeply [$res->code, json_of($res)],
+    [409, { result => 'error',
+            message => 'Amount exceeds customer credit balance' }],
+    'no credit at all: 409';
+
+# --- 20 at once on one invoice: one pays it, credit spent once ------------------------------
+($iid) = order();
+set_credit(1, '1000000.00');
+my @r = parallel(20, sub { call('applycredit', { invoiceid => $iid }) });
+my @ok = grep { $_->[0] == 200 } @r;
+is scalar @ok, 1, '20 at once: exactly one succeeds';
+is_deeply [sort { $a <=> $b } map { $_->[0] } @r], [200, (409) x 19],
+    '20 at once: the others are 409';
+is_deeply [grep { $_->[0] == 409 && $_->[1] !~ /Invoice Not in Unpaid Status/ }
+           @r], [], '20 at once: ... Invoice Not in Unpaid Status';
+is credit_of(1), '700000.00', '20 at once: credit spent once';
+is sql1("SELECT COUNT(*) FROM tblcredit WHERE description = "
+        . "'Credit Applied to Invoice #$iid'"), 1, '20 at once: one tblcredit line';
+
+# 20 at once with small amounts: exactly as many as the credit pays
+($iid) = order();
+set_credit(1, '5000.00');
+@r = parallel(20, sub { call('applycredit', { invoiceid => $iid,
+                                               amount => '1000' }) });
+is scalar(grep { $_->[0] == 200 } @r), 5, 'credit for 5 of 20: 5 succeed';
+is scalar(grep { $_->[0] == 409 } @r), 15, 'credit for 5 of 20: 15 refused';
+is credit_of(1), '0.00', 'credit for 5 of 20: never below zero';
+is sql1("SELECT credit FROM tblinvoices WHERE id = $iid"), '5000.00',
+    'credit for 5 of 20: the invoice got exactly 5000';
+
+# two invoices, credit for one
+my ($i1) = order();
+my ($i2) = order();
+set_credit(1, '300000.00');
+@r = parallel(2, sub { call('applycredit', { invoiceid => ($i1, $i2)[$_[0]] }) });
+is_deeply [sort map { $_->[0] } @r], [200, 409],
+    'two invoices, credit for one: one paid, one refused';
+is_deeply [sort map { $_->[0] } @{ sql("SELECT status FROM tblinvoices "
+                                        . "WHERE id IN ($i1, $i2)") }],
+    ['Paid', 'Unpaid'], 'two invoices: statuses';
+is credit_of(1), '0.00', 'two invoices: credit 0, not negative';
+
+# --- sequential invoice numbers are given when paid ------------------------------------------
+setting(SequentialInvoiceNumbering => 'on');
+setting(SequentialInvoiceNumberFormat => 'INV-{NUMBER}');
+setting(SequentialInvoiceNumberValue => '7');
+($iid) = order();
+set_credit(1, '300000.00');
+call('applycredit', { invoiceid => $iid });
+is sql1("SELECT invoicenum FROM tblinvoices WHERE id = $iid"), 'INV-7',
+    'sequential numbering: INV-7 on payment';
+is sql1("SELECT value FROM tblconfiguration WHERE setting = "
+        . "'SequentialInvoiceNumberValue'"), '8', 'and the counter moves on';
+setting(SequentialInvoiceNumbering => '');
+
+# --- WHMCS 8 users act within their permissions ----------------------------------------------
+SKIP: {
+    skip 'WHMCS 8 users only', 3 unless $v8;
+    my $u7 = mint(sub => 1, uid => 7);
+    is call('getinvoice', { invoiceid => $iid }, $u7)->code, 200,
+        'user with "invoices": reads invoices';
+    sql("UPDATE tblusers_clients SET permissions = 'products' "
+        . "WHERE auth_user_id = 7 AND client_id = 1");
+    $res = call('getinvoice', { invoiceid => $iid }, $u7);
+    is_deeply [$res->code, json_of($res)], [403, $denied],
+        'user without "invoices": Permission denied!';
+    $res = call('applycredit', { invoiceid => $iid }, $u7);
+    is $res->code, 403, 'user without "invoices": cannot pay';
+    sql("UPDATE tblusers_clients SET permissions = "
+        . "'profile,contacts,products,invoices' "
+        . "WHERE auth_user_id = 7 AND client_id = 1");
+}
