@@ -56,6 +56,9 @@ static const kd_stmt *const kd_all_stmts[] = {
  * is noticed within this time without restarting Apache. */
 #define KD_SCHEMA_RECHECK apr_time_from_sec(60)
 
+/* Pooled connections tried before answering 503 (see kd_db_acquire). */
+#define KD_ACQUIRE_TRIES 6
+
 static volatile apr_uint32_t kd_schema_cached = KD_SCHEMA_UNKNOWN;
 static volatile apr_uint32_t kd_schema_checked_sec;
 
@@ -85,10 +88,20 @@ void kd_db_prepare_all(server_rec *s)
 
 int kd_db_acquire(kd_req *kr)
 {
+    int tries;
+
     if (kr->dbd) {
         return KD_NEXT;
     }
-    kr->dbd = kd_dbd_acquire_fn(kr->r);
+    /* After the database restarted, every pooled connection is dead;
+     * mod_dbd notices one per acquire (mysql_ping fails, it is thrown
+     * away) and answers NULL.  Asking again takes the next one or opens
+     * a fresh connection, so one request recovers instead of one per
+     * stale connection; the count bounds the time when the database is
+     * really down (each failed try is one refused connect). */
+    for (tries = 0; tries < KD_ACQUIRE_TRIES && !kr->dbd; tries++) {
+        kr->dbd = kd_dbd_acquire_fn(kr->r);
+    }
     if (!kr->dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00301)
                       "no database connection (see mod_dbd's message above)");

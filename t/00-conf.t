@@ -2,7 +2,6 @@
 # every documented one exists (the OIDC check_conf_reference idea).
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 
 my $top = $ENV{KD_TOP};

@@ -2,7 +2,6 @@
 # password format, rehashing, closed accounts and one failure answer.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use JSON::PP ();

@@ -2,7 +2,6 @@
 # or broken token refused, and the token's client checked in the database.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use Digest::SHA qw(hmac_sha256 hmac_sha512);

@@ -2,7 +2,6 @@
 # ownership rule, and input checks.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 

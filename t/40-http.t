@@ -2,7 +2,6 @@
 # types, body limits, strict decoding, and one JSON error shape.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use KData::Test;

@@ -2,7 +2,6 @@
 # exact decimals, all or nothing, and safe to run twice at once.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use POSIX qw(strftime mktime);

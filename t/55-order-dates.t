@@ -3,7 +3,6 @@
 # and the installation's DateFormat on the invoice line.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use KData::Clock;

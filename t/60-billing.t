@@ -3,7 +3,6 @@
 # twice however many requests arrive at once.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use POSIX qw(strftime mktime);

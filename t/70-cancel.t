@@ -2,7 +2,6 @@
 # WHMCS's row and log line, and CancelInvoiceOnCancellation.
 use strict;
 use warnings FATAL => 'all';
-use Test::More;
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 use POSIX qw(strftime);
