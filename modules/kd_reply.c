@@ -89,29 +89,3 @@ int kd_internal(kd_req *kr)
     return kd_error(kr, HTTP_INTERNAL_SERVER_ERROR, "message",
                     "Internal error");
 }
-
-char *kd_json_amount(char *buf, kd_cents v)
-{
-    char *end;
-
-    /* Exact: the decimal text itself, trailing zeros dropped, so 450000.00
-     * is written 450000 and 12.50 is 12.5 (never through a double). */
-    kd_money_str(buf, v);
-    end = buf + strlen(buf);
-    while (end[-1] == '0') {
-        *--end = '\0';
-    }
-    if (end[-1] == '.') {
-        *--end = '\0';
-    }
-    return buf;
-}
-
-json_t *kd_json_str(const char *s)
-{
-    json_t *j = s ? json_string(s) : NULL;
-
-    /* Text that is not UTF-8 (a latin1 column, say) must not make a key
-     * vanish silently: it is sent as "" and the shape stays the same. */
-    return j ? j : json_string("");
-}

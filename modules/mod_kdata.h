@@ -20,12 +20,17 @@
 #include "kd_form.h"
 #include "kd_jwt.h"
 #include "kd_money.h"
+#include "kd_json.h"
 
 APLOG_USE_MODULE(kdata);
 
 /* Our own log tags: unique per call site, never reused, so tests and
  * operators can grep for them (AH numbers are httpd's own). */
 #define KDLOGNO(n) "KD" #n ": "
+
+/* APR's formatter (apr_psprintf, ap_log_*) has no %lld: ids and other
+ * 64-bit integers go through this. */
+#define KD_I64 "%" APR_INT64_T_FMT
 
 #define KD_UNSET (-1)
 #define KD_MERGE(f) (add->f != KD_UNSET ? add->f : base->f)
@@ -107,20 +112,13 @@ typedef int (*kd_endpoint_fn)(kd_req *kr);
 int kd_reply(kd_req *kr, int status, json_t *body);
 /** Send JSON text already made (for exact numbers jansson cannot make). */
 int kd_reply_raw(kd_req *kr, int status, const char *text);
-/** An amount as an exact JSON number: 450000, 12.5; buf >= 32. */
-char *kd_json_amount(char *buf, kd_cents v);
 /** {"result":"error", key: msg} with status. */
 int kd_error(kd_req *kr, int status, const char *key, const char *msg);
 /** 503 with Retry-After: the database cannot be reached. */
 int kd_unavailable(kd_req *kr);
 /** 500: something failed that the client cannot fix (already logged). */
 int kd_internal(kd_req *kr);
-/* APR's formatter (apr_psprintf, ap_log_*) has no %lld: ids and other
- * 64-bit integers go through this. */
-#define KD_I64 "%" APR_INT64_T_FMT
 
-/** A JSON string from bytes that may be NULL or not UTF-8 ("" then). */
-json_t *kd_json_str(const char *s);
 
 /**** kd_body.c: request bodies ****/
 
