@@ -53,6 +53,10 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
+    conf->limit_ip = KD_UNSET;
+    conf->limit_ip_window = KD_UNSET;
+    conf->limit_account = KD_UNSET;
+    conf->limit_account_window = KD_UNSET;
     return conf;
 }
 
@@ -76,6 +80,11 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     conf->leeway = KD_MERGE(leeway);
     conf->bcrypt_cost = KD_MERGE(bcrypt_cost);
     conf->issuer = add->issuer ? add->issuer : base->issuer;
+    conf->cache = add->cache ? add->cache : base->cache;
+    conf->limit_ip = KD_MERGE(limit_ip);
+    conf->limit_ip_window = KD_MERGE(limit_ip_window);
+    conf->limit_account = KD_MERGE(limit_account);
+    conf->limit_account_window = KD_MERGE(limit_account_window);
     for (i = 0; i < KD_OPT_COUNT; i++) {
         conf->opt_name[i] = add->opt_name[i] ? add->opt_name[i]
                                              : base->opt_name[i];
@@ -141,6 +150,17 @@ static void kd_srv_defaults(kd_srv_conf *c)
     }
     if (!c->issuer) {
         c->issuer = KD_DEFAULT_ISSUER;
+    }
+    if (!c->cache) {
+        c->cache = KD_DEFAULT_CACHE;
+    }
+    if (c->limit_ip == KD_UNSET) {
+        c->limit_ip = KD_DEFAULT_LIMIT_IP;
+        c->limit_ip_window = KD_DEFAULT_LIMIT_IP_WINDOW;
+    }
+    if (c->limit_account == KD_UNSET) {
+        c->limit_account = KD_DEFAULT_LIMIT_ACCOUNT;
+        c->limit_account_window = KD_DEFAULT_LIMIT_ACCOUNT_WINDOW;
     }
     for (i = 0; i < KD_OPT_COUNT; i++) {
         if (!c->opt_name[i]) {
@@ -274,6 +294,45 @@ static const char *kd_set_option(cmd_parms *cmd, void *dummy,
                         "os, cpu, ram, hdd, extraIp)", key);
 }
 
+static const char *kd_set_cache(cmd_parms *cmd, void *dummy,
+                                const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    /* One cache for the whole server: the state it holds (throttles,
+     * revoked tokens) must not depend on which virtual host answered. */
+    if (err) {
+        return err;
+    }
+    conf->cache = arg;
+    return NULL;
+}
+
+static const char *kd_set_limit(cmd_parms *cmd, void *dummy,
+                                const char *n, const char *window)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    int ip = cmd->info != NULL, lim, win;
+    const char *err;
+
+    if ((err = kd_parse_int(cmd, n, 0, 100000, &lim))
+        || (err = kd_parse_int(cmd, window, 1, 86400, &win))) {
+        return err;
+    }
+    if (ip) {
+        conf->limit_ip = lim;
+        conf->limit_ip_window = win;
+    }
+    else {
+        conf->limit_account = lim;
+        conf->limit_account_window = win;
+    }
+    return NULL;
+}
+
 static const char *kd_set_dir_int(cmd_parms *cmd, void *confv,
                                   const char *arg)
 {
@@ -313,6 +372,15 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE2("KdataOption", kd_set_option, NULL, RSRC_CONF,
                   "Field (os|cpu|ram|hdd|extraIp) and the display name of "
                   "the configurable option it chooses"),
+    AP_INIT_TAKE1("KdataCache", kd_set_cache, NULL, RSRC_CONF,
+                  "socache provider[:arguments] for throttles, revoked "
+                  "tokens and idempotency keys (default shmcb)"),
+    AP_INIT_TAKE2("KdataLoginLimitIP", kd_set_limit, (void *)1, RSRC_CONF,
+                  "Failed logins allowed per client address, and the "
+                  "window in seconds (default 30 900; 0 turns it off)"),
+    AP_INIT_TAKE2("KdataLoginLimitAccount", kd_set_limit, NULL, RSRC_CONF,
+                  "Failed logins allowed per account, and the window in "
+                  "seconds (default 5 900; 0 turns it off)"),
     AP_INIT_TAKE1("KdataMaxBody", kd_set_dir_int,
                   (void *)APR_OFFSETOF(kd_dir_conf, max_body),
                   RSRC_CONF | ACCESS_CONF,
@@ -342,6 +410,8 @@ typedef struct {
 
 static const kd_route kd_routes[] = {
     {"login", kd_ep_login, 0},
+    {"logout", kd_ep_logout, 1},
+    {"refresh", kd_ep_refresh, 1},
     {"api/v1/getproduct", kd_ep_getproduct, 1},
     {"api/v1/addorder", kd_ep_addorder, 1},
     {"api/v1/applycredit", kd_ep_applycredit, 1},
@@ -452,14 +522,29 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * its own post_config, which runs after this one. */
     kd_db_prepare_all(s);
     json_object_seed(0);
-    return OK;
+    return kd_cache_post_config(pconf, ptemp, s,
+                                ((kd_srv_conf *)ap_get_module_config(
+                                    s->module_config, &kdata_module))->cache);
+}
+
+static int kd_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    return kd_cache_pre_config(pconf);
+}
+
+static void kd_child_init(apr_pool_t *p, server_rec *s)
+{
+    kd_cache_child_init(p, s);
 }
 
 static void kd_register_hooks(apr_pool_t *p)
 {
     static const char *const succ[] = {"mod_dbd.c", NULL};
 
+    ap_hook_pre_config(kd_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(kd_post_config, NULL, succ, APR_HOOK_MIDDLE);
+    ap_hook_child_init(kd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kd_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

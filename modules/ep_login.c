@@ -30,8 +30,6 @@
 
 #include "apr_strings.h"
 
-#include <openssl/rand.h>
-
 #include "mod_kdata.h"
 #include "kd_passwd.h"
 
@@ -108,11 +106,16 @@ const kd_stmt kd_stmts_login[] = {
     {"kd_login7_seen",
      "UPDATE tblclients SET lastlogin = NOW(), ip = %s, host = %s "
      "WHERE id = %d", 0},
+    /* WHMCS's own bans (Ban Control), still in force. */
+    {"kd_login_banned",
+     "SELECT COUNT(*) FROM tblbannedips WHERE ip = %s AND expires > NOW()",
+     0},
     {NULL, NULL, 0}
 };
 
 static int kd_login_refused(kd_req *kr, const char *email, const char *why)
 {
+    kd_throttle_fail(kr, email);
     /* One line per failure, with the client address and never the
      * password, in a fixed shape that fail2ban can match. */
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00501)
@@ -145,38 +148,15 @@ static json_t *kd_client_json(const kd_rows *rows)
     return o;
 }
 
-static int kd_issue_token(kd_req *kr, long long client, long long user,
-                          char *out, apr_size_t outsz)
-{
-    kd_jwt_claims c;
-    unsigned char rnd[12];
-    long long now = apr_time_sec(kr->r->request_time);
-
-    memset(&c, 0, sizeof(c));
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00502)
-                      "no randomness for a token id");
-        return -1;
-    }
-    kd_b64url_encode(c.jti, rnd, sizeof(rnd));
-    apr_cpystrn(c.iss, kr->sconf->issuer, sizeof(c.iss));
-    c.sub = client;
-    c.uid = user;
-    c.iat = now;
-    c.nbf = now;
-    c.exp = now + kr->sconf->ttl;
-    return kd_jwt_sign(out, outsz, kr->sconf->key, kr->sconf->keylen, &c)
-           ? 0 : -1;
-}
-
 /* Legacy hashes become bcrypt, as WHMCS does after a login.  The old
  * hash is part of the WHERE, so a password changed meanwhile is never
  * overwritten.  A failure here does not fail the login. */
-static int kd_rehash(kd_req *kr, int v8, const char *id, const char *old,
+static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
                      const char *password)
 {
-    char hash[KD_PW_HASH_SIZE];
-    const char *args[3];
+    char *hash = apr_palloc(kr->r->pool, KD_PW_HASH_SIZE);
+    const char *args[3], *old = *cur;
+    int rc, n = 0;
 
     if (!kd_pw_needs_rehash(old)) {
         return KD_NEXT;
@@ -190,8 +170,12 @@ static int kd_rehash(kd_req *kr, int v8, const char *id, const char *old,
     args[0] = hash;
     args[1] = id;
     args[2] = old;
-    return kd_db_exec(kr, v8 ? "kd_login8_rehash" : "kd_login7_rehash",
-                      NULL, 3, args);
+    rc = kd_db_exec(kr, v8 ? "kd_login8_rehash" : "kd_login7_rehash", &n, 3,
+                    args);
+    if (rc == KD_NEXT && n == 1) {
+        *cur = hash;            /* the token is issued against the new one */
+    }
+    return rc;
 }
 
 int kd_ep_login(kd_req *kr)
@@ -221,6 +205,22 @@ int kd_ep_login(kd_req *kr)
     }
     if (strlen(email) > 255) {
         return kd_login_refused(kr, "(too long)", "email too long");
+    }
+
+    if ((rc = kd_throttle_check(kr, email)) != KD_NEXT) {
+        return rc;
+    }
+    args[0] = r->useragent_ip;
+    if ((rc = kd_db_select(kr, "kd_login_banned", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (strcmp(kd_rows_get(rows, 0, 0), "0")) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00505)
+                      "login refused for %s from %s: banned in tblbannedips",
+                      ap_escape_logitem(r->pool, email), r->useragent_ip);
+        return kd_error(kr, HTTP_FORBIDDEN, "message",
+                        "Your IP address is banned");
     }
 
     if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
@@ -264,7 +264,7 @@ int kd_ep_login(kd_req *kr)
         return kd_login_refused(kr, email, "clientid not this account's");
     }
 
-    if ((rc = kd_rehash(kr, v8, id, hash, password)) != KD_NEXT) {
+    if ((rc = kd_rehash(kr, v8, id, &hash, password)) != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;
@@ -276,8 +276,8 @@ int kd_ep_login(kd_req *kr)
         return rc;
     }
 
-    if (kd_issue_token(kr, apr_atoi64(kd_rows_get(rows, 0, KD_L_CLIENT)),
-                       v8 ? apr_atoi64(id) : 0, token, sizeof(token))) {
+    if (kd_auth_issue(kr, apr_atoi64(kd_rows_get(rows, 0, KD_L_CLIENT)),
+                      v8 ? apr_atoi64(id) : 0, hash, token, sizeof(token))) {
         return kd_internal(kr);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00504)

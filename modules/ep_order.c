@@ -554,6 +554,9 @@ int kd_ep_addorder(kd_req *kr)
         return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
     }
     v8 = kr->caller.user_id > 0;
+    if ((rc = kd_idem_begin(kr)) != KD_NEXT) {
+        return rc;
+    }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT) {
         return rc;
     }

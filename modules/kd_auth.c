@@ -27,18 +27,95 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+
 #include "mod_kdata.h"
 
+/* Columns: id, status, the credential's password hash, then (WHMCS 8)
+ * the user's link to the client. */
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",
-     "SELECT id, status FROM tblclients WHERE id = %d", 0},
+     "SELECT id, status, password FROM tblclients WHERE id = %d", 0},
     {"kd_auth_client8",
-     "SELECT c.id, c.status, uc.owner, uc.permissions "
+     "SELECT c.id, c.status, u.password, uc.owner, uc.permissions "
      "FROM tblclients c LEFT JOIN tblusers_clients uc "
      "ON uc.client_id = c.id AND uc.auth_user_id = %d "
+     "LEFT JOIN tblusers u ON u.id = uc.auth_user_id "
      "WHERE c.id = %d", 1},
     {NULL, NULL, 0}
 };
+
+/* Revoked token ids live in the shared cache until the token expires. */
+static const char *kd_revoked_key(apr_pool_t *p, const char *jti)
+{
+    return apr_pstrcat(p, "r:", jti, NULL);
+}
+
+void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char b64[KD_B64URL_ENCLEN(32)];
+    const char *h = hash ? hash : "";
+
+    /* Keyed with the token secret: the claim tells nothing about the
+     * hash, and any change of password (or of its hash) changes it. */
+    HMAC(EVP_sha256(), kr->sconf->key, (int)kr->sconf->keylen,
+         (const unsigned char *)h, strlen(h), mac, &n);
+    kd_b64url_encode(b64, mac, 16);
+    apr_cpystrn(out, b64, 23);
+}
+
+int kd_auth_issue(kd_req *kr, long long client, long long user,
+                  const char *hash, char *out, apr_size_t outsz)
+{
+    kd_jwt_claims c;
+    unsigned char rnd[12];
+    long long now = apr_time_sec(kr->r->request_time);
+
+    memset(&c, 0, sizeof(c));
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00402)
+                      "no randomness for a token id");
+        return -1;
+    }
+    kd_b64url_encode(c.jti, rnd, sizeof(rnd));
+    apr_cpystrn(c.iss, kr->sconf->issuer, sizeof(c.iss));
+    c.sub = client;
+    c.uid = user;
+    c.iat = now;
+    c.nbf = now;
+    c.exp = now + kr->sconf->ttl;
+    kd_auth_fingerprint(kr, hash, c.pwf);
+    return kd_jwt_sign(out, outsz, kr->sconf->key, kr->sconf->keylen, &c)
+           ? 0 : -1;
+}
+
+int kd_auth_revoke(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    const char *key = kd_revoked_key(r->pool, kr->caller.claims.jti);
+    unsigned char one = 1, buf[4];
+    unsigned int len = sizeof(buf);
+    int found;
+
+    if (kd_cache_lock(r)) {
+        return -1;
+    }
+    /* Looked up and set in one step: of two requests racing to refresh
+     * or log out the same token, only one finds it still valid. */
+    found = kd_cache_get(r, key, buf, &len);
+    if (found == 1) {
+        found = kd_cache_put(r, key, apr_time_from_sec(
+                             kr->caller.claims.exp + kr->sconf->leeway + 1),
+                             &one, 1) ? -1 : 1;
+    }
+    kd_cache_unlock(r);
+    return found == 1 ? 0 : found == 0 ? 1 : -1;
+}
 
 static int kd_token_error(kd_req *kr, const char *what, const char *why)
 {
@@ -51,6 +128,25 @@ static int kd_token_error(kd_req *kr, const char *what, const char *why)
                    ? "Bearer realm=\"kdata\", error=\"invalid_token\""
                    : "Bearer realm=\"kdata\"");
     return kd_error(kr, HTTP_UNAUTHORIZED, "error", what);
+}
+
+static int kd_auth_not_revoked(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    unsigned char buf[4];
+    unsigned int len = sizeof(buf);
+    int found;
+
+    if (kd_cache_lock(r)) {
+        return kd_internal(kr);
+    }
+    found = kd_cache_get(r, kd_revoked_key(r->pool, kr->caller.claims.jti),
+                         buf, &len);
+    kd_cache_unlock(r);
+    if (found == 0) {
+        return kd_token_error(kr, "token invalid", "revoked (logged out)");
+    }
+    return found < 0 ? kd_internal(kr) : KD_NEXT;
 }
 
 int kd_auth_token(kd_req *kr)
@@ -86,7 +182,7 @@ int kd_auth_token(kd_req *kr)
     }
     kr->caller.client_id = kr->caller.claims.sub;
     kr->caller.user_id = kr->caller.claims.uid;
-    return KD_NEXT;
+    return kd_auth_not_revoked(kr);
 }
 
 int kd_auth_client(kd_req *kr)
@@ -118,19 +214,31 @@ int kd_auth_client(kd_req *kr)
         return kd_token_error(kr, "token invalid", "client no longer exists");
     }
     c->status = kd_rows_get(rows, 0, 1);
+    c->pwhash = kd_rows_get(rows, 0, 2);
     if (schema == KD_SCHEMA_WHMCS8 && c->user_id > 0) {
-        const char *owner = kd_rows_get(rows, 0, 2);
+        const char *owner = kd_rows_get(rows, 0, 3);
 
         if (!owner) {
             return kd_token_error(kr, "token invalid",
                                   "user no longer linked to the client");
         }
         c->owner = strcmp(owner, "0") != 0;
-        c->permissions = kd_rows_get(rows, 0, 3);
+        c->permissions = kd_rows_get(rows, 0, 4);
     }
     else {
         /* WHMCS 7 has one login per client: its owner. */
         c->owner = 1;
+    }
+    /* A password changed since the token was issued ends it. */
+    if (c->claims.pwf[0]) {
+        char now[32];
+
+        kd_auth_fingerprint(kr, c->pwhash, now);
+        if (CRYPTO_memcmp(now, c->claims.pwf, sizeof(now) - 9)
+            || strcmp(now, c->claims.pwf)) {
+            return kd_token_error(kr, "token invalid",
+                                  "password changed since it was issued");
+        }
     }
     return KD_NEXT;
 }

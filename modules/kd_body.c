@@ -147,6 +147,11 @@ int kd_body_read(kd_req *kr)
                         "urlencoded or application/json (UTF-8)");
     }
 
+    /* Before decoding, which works in place: a repeated order is
+     * recognised by the bytes the client sent. */
+    if (apr_table_get(r->headers_in, "Idempotency-Key")) {
+        kd_idem_fingerprint(kr, buf, len);
+    }
     lim.max_fields = (size_t)dc->max_fields;
     lim.max_key = 64;
     lim.max_value = (size_t)dc->max_field;

@@ -122,6 +122,7 @@ static int kd_db_transient(int err)
     case 1213:                  /* deadlock */
     case 1317:                  /* query interrupted */
     case 1927:                  /* connection killed */
+    case 1969:                  /* max_statement_time exceeded */
     case 4031:                  /* disconnected by server (idle) */
         return 1;
     default:

@@ -216,7 +216,9 @@ size_t kd_jwt_sign(char *out, size_t outsz,
         && jwt_set_int(obj, "exp", claims->exp) == 0
         && jwt_set_int(obj, "nbf", claims->nbf) == 0
         && jwt_set_str(obj, "jti", claims->jti) == 0
-        && (claims->uid <= 0 || jwt_set_int(obj, "uid", claims->uid) == 0)) {
+        && (claims->uid <= 0 || jwt_set_int(obj, "uid", claims->uid) == 0)
+        && (claims->pwf[0] == '\0'
+            || jwt_set_str(obj, "pwf", claims->pwf) == 0)) {
         payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
     json_decref(obj);
@@ -386,6 +388,19 @@ static kd_jwt_status jwt_check_claims(const unsigned char *pl, size_t n,
     c->uid = 0;
     if (!bad && json_object_get(p, "uid") != NULL) {
         bad = jwt_get_int(p, "uid", 1, JWT_INT_MAX, &c->uid) != 0;
+    }
+    /* pwf (a fingerprint of the password hash the token was issued
+     * against) is ours and optional too; present, a short string. */
+    c->pwf[0] = '\0';
+    if (!bad && json_object_get(p, "pwf") != NULL) {
+        json_t *v = json_object_get(p, "pwf");
+
+        bad = !json_is_string(v) || json_string_length(v) == 0
+              || json_string_length(v) >= sizeof(c->pwf)
+              || strlen(json_string_value(v)) != json_string_length(v);
+        if (!bad) {
+            memcpy(c->pwf, json_string_value(v), json_string_length(v) + 1);
+        }
     }
     json_decref(p);
     if (bad) {

@@ -59,6 +59,7 @@ typedef struct {
     long long exp;
     char iss[KD_JWT_MAX_STR];
     char jti[KD_JWT_MAX_STR];
+    char pwf[32];               /* "pwf": password fingerprint; "" = none */
 } kd_jwt_claims;
 
 typedef enum {
@@ -74,7 +75,8 @@ typedef enum {
 /**
  * Sign claims as {"typ":"JWT","alg":"HS256"} . payload . HMAC-SHA256.
  * Payload keys in this order: sub, iss, iat, exp, nbf, jti, then uid
- * when it is above 0 (a WHMCS 8 user acting for client sub).
+ * when it is above 0 (a WHMCS 8 user acting for client sub) and pwf when
+ * it is not empty.
  * @return the token length, or 0 if out (outsz bytes) is too small.
  */
 size_t kd_jwt_sign(char *out, size_t outsz,

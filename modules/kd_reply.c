@@ -30,6 +30,10 @@ int kd_reply_raw(kd_req *kr, int status, const char *text)
     request_rec *r = kr->r;
     apr_size_t len = strlen(text);
 
+    if (kr->idem_key) {
+        kd_idem_finish(kr, status, text);
+    }
+
     /* Whatever of the body was not read is thrown away now; on errors
      * we may not have read it at all. */
     if (ap_discard_request_body(r) != OK) {

@@ -47,6 +47,11 @@ APLOG_USE_MODULE(kdata);
 #define KD_DEFAULT_MAX_FIELDS   32
 #define KD_DEFAULT_MAX_FIELD    1024
 #define KD_DEFAULT_RETRY_AFTER  5
+#define KD_DEFAULT_CACHE        "shmcb"
+#define KD_DEFAULT_LIMIT_IP     30      /* failures per address ... */
+#define KD_DEFAULT_LIMIT_IP_WINDOW 900  /* ... per 15 minutes */
+#define KD_DEFAULT_LIMIT_ACCOUNT 5      /* failures per account ... */
+#define KD_DEFAULT_LIMIT_ACCOUNT_WINDOW 900
 
 /* The config options addorder/getproduct name (the seed's keys). */
 typedef enum {
@@ -67,6 +72,11 @@ typedef struct {
     const char *issuer;
     int bcrypt_cost;
     const char *opt_name[KD_OPT_COUNT];   /* option display names */
+    const char *cache;          /* socache provider[:args] */
+    int limit_ip;               /* failed logins per address ... */
+    int limit_ip_window;        /* ... per this many seconds */
+    int limit_account;          /* failed logins per account ... */
+    int limit_account_window;   /* ... per this many seconds */
 } kd_srv_conf;
 
 typedef struct {
@@ -92,6 +102,7 @@ typedef struct {
     int owner;                  /* acts as the client's owner */
     const char *permissions;    /* tblusers_clients.permissions */
     const char *status;         /* tblclients.status */
+    const char *pwhash;         /* the credential's current hash */
 } kd_caller;
 
 typedef struct {
@@ -102,9 +113,46 @@ typedef struct {
     apr_size_t nfields;
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
     kd_caller caller;
+    const char *idem_key;       /* the Idempotency-Key entry this holds */
+    unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
 
 typedef int (*kd_endpoint_fn)(kd_req *kr);
+
+/**** kd_cache.c: state shared by every process (ap_socache) ****/
+
+int kd_cache_pre_config(apr_pool_t *pconf);
+/** Find and start the provider named by spec ("shmcb", "memcache:h:p"). */
+int kd_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                         const char *spec);
+apr_status_t kd_cache_destroy(server_rec *s);
+void kd_cache_child_init(apr_pool_t *p, server_rec *s);
+/** Hold the cache's global mutex around a read-modify-write; 0 = held. */
+int kd_cache_lock(request_rec *r);
+void kd_cache_unlock(request_rec *r);
+/** 0 found (*len set), 1 not found, -1 error. */
+int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
+                 unsigned int *len);
+/** 0 stored, -1 error (logged). */
+int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
+                 const void *data, unsigned int len);
+void kd_cache_del(request_rec *r, const char *key);
+
+/**** kd_throttle.c: failed-login limits ****/
+
+/** 429 with Retry-After when the address or the account is throttled. */
+int kd_throttle_check(kd_req *kr, const char *email);
+/** Count one failed login against the address and the account. */
+void kd_throttle_fail(kd_req *kr, const char *email);
+
+/**** kd_idem.c: Idempotency-Key ****/
+
+/** Hash the raw body (before decoding) for kd_idem_begin. */
+void kd_idem_fingerprint(kd_req *kr, const char *body, apr_size_t len);
+/** Take the request's Idempotency-Key, or answer a repeat (replay/409/422). */
+int kd_idem_begin(kd_req *kr);
+/** Record the answer for the key this request holds (kd_reply_raw). */
+void kd_idem_finish(kd_req *kr, int status, const char *text);
 
 /**** kd_reply.c: the single JSON reply and error path ****/
 
@@ -196,6 +244,16 @@ int kd_auth_token(kd_req *kr);
 int kd_auth_client(kd_req *kr);
 /** 1 when the caller may use the named WHMCS permission. */
 int kd_auth_allowed(const kd_req *kr, const char *permission);
+/** The pwf claim for a password hash (out: 32 bytes). */
+void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out);
+/** Sign a fresh token for client (and WHMCS 8 user); 0 or -1. */
+int kd_auth_issue(kd_req *kr, long long client, long long user,
+                  const char *hash, char *out, apr_size_t outsz);
+/**
+ * Revoke the caller's token until it expires: 0 revoked now, 1 it
+ * already was, -1 the cache failed.
+ */
+int kd_auth_revoke(kd_req *kr);
 
 /**** kd_billing.c: WHMCS's settings, invoices and payment effects ****/
 
@@ -276,6 +334,9 @@ int kd_ep_getinvoice(kd_req *kr);
 int kd_ep_getinvoiceproduct(kd_req *kr);
 /* ep_cancel.c */
 int kd_ep_cancelrequest(kd_req *kr);
+/* ep_session.c */
+int kd_ep_logout(kd_req *kr);
+int kd_ep_refresh(kd_req *kr);
 
 /**** helpers shared by endpoints ****/
 

@@ -7,7 +7,7 @@ use Apache::TestConfig ();
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 
-plan tests => 10, need_module 'kdata', 'dbd';
+plan tests => 12, need_module 'kdata', 'dbd';
 
 my $vars = Apache::Test::config()->{vars};
 my $httpd = $vars->{httpd};
@@ -50,7 +50,8 @@ EOC
     return ($rc, $out);
 }
 
-my $dbd = "LoadModule dbd_module $libexec/mod_dbd.so\nDBDriver mysql\n";
+my $shm = "LoadModule socache_shmcb_module $libexec/mod_socache_shmcb.so\n";
+my $dbd = "LoadModule dbd_module $libexec/mod_dbd.so\n${shm}DBDriver mysql\n";
 my $kdata = "LoadModule kdata_module $so\n";
 
 my $short = write_file('short.key', "only-twenty-bytes-xx\n");
@@ -73,6 +74,12 @@ like $out, qr/KD00002: KdataTokenSecretFile is required/,
 ($rc, $out) = try_start("$kdata KdataTokenSecretFile $ok\n");
 isnt $rc, 0, 'without mod_dbd: httpd does not start';
 like $out, qr/KD00001: mod_kdata needs mod_dbd/, 'without mod_dbd: says why';
+
+($rc, $out) = try_start("LoadModule dbd_module $libexec/mod_dbd.so\n"
+                        . "$kdata KdataTokenSecretFile $ok\n");
+isnt $rc, 0, 'without a socache provider: httpd does not start';
+like $out, qr/KD00021: KdataCache: no socache provider 'shmcb'/,
+    'without a socache provider: says why';
 
 ($rc, $out) = try_start("$dbd$kdata KdataTokenSecretFile $ok\n"
                         . "KdataTokenTTL 10\n");

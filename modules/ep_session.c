@@ -1,0 +1,82 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * Token lifecycle: POST /logout revokes the presented token, POST
+ * /refresh swaps a still-valid one for a fresh one and revokes the old.
+ * Revoked token ids are kept in the shared cache until the token would
+ * have expired anyway, so every Apache process refuses them.
+ */
+
+#include "apr_strings.h"
+
+#include "mod_kdata.h"
+
+int kd_ep_logout(kd_req *kr)
+{
+    json_t *body;
+    int rc = kd_auth_revoke(kr);
+
+    if (rc < 0) {
+        return kd_internal(kr);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(01001)
+                  "client " KD_I64 " logged out a token",
+                  (apr_int64_t)kr->caller.client_id);
+    body = json_object();
+    json_object_set_new(body, "result", json_string("success"));
+    json_object_set_new(body, "message",
+                        json_string("Successfully logged out"));
+    return kd_reply(kr, HTTP_OK, body);
+}
+
+int kd_ep_refresh(kd_req *kr)
+{
+    char token[KD_JWT_MAX_LEN];
+    json_t *body, *tok;
+    int rc;
+
+    /* The account must still be there and open (and, for WHMCS 8, the
+     * user still linked to it), as for a login. */
+    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kr->caller.status || !strcmp(kr->caller.status, "Closed")) {
+        return kd_error(kr, HTTP_FORBIDDEN, "message",
+                        "Unable to refresh a token of a Closed client");
+    }
+    rc = kd_auth_revoke(kr);
+    if (rc < 0) {
+        return kd_internal(kr);
+    }
+    if (rc == 1) {
+        /* Another request refreshed (or logged out) this token first. */
+        apr_table_setn(kr->r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"kdata\", error=\"invalid_token\"");
+        return kd_error(kr, HTTP_UNAUTHORIZED, "error", "token invalid");
+    }
+    if (kd_auth_issue(kr, kr->caller.client_id, kr->caller.user_id,
+                      kr->caller.pwhash, token, sizeof(token))) {
+        return kd_internal(kr);
+    }
+    body = json_object();
+    tok = json_object();
+    json_object_set_new(tok, "token", json_string(token));
+    json_object_set_new(body, "0", tok);
+    json_object_set_new(body, "result", json_string("success"));
+    return kd_reply(kr, HTTP_OK, body);
+}

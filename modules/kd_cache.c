@@ -1,0 +1,171 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * The state every Apache process (and, with a networked provider such as
+ * memcache or redis, every host) must share: failed-login counters,
+ * revoked token ids and idempotency keys.  It lives in httpd's small
+ * object cache (ap_socache: shmcb by default); one global mutex makes
+ * each read-modify-write a single step across processes and threads.
+ */
+
+#include "apr_strings.h"
+#include "apr_global_mutex.h"
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "util_mutex.h"
+
+#include "mod_kdata.h"
+
+#define KD_CACHE_MUTEX "kdata-cache"
+
+static const ap_socache_provider_t *kd_provider;
+static ap_socache_instance_t *kd_instance;
+static apr_global_mutex_t *kd_mutex;
+static const char *kd_mutex_file;
+
+int kd_cache_pre_config(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, KD_CACHE_MUTEX, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+int kd_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                         const char *spec)
+{
+    const char *name = spec, *arg = NULL, *colon, *err;
+    struct ap_socache_hints hints = {64, 1024, 86400};
+    apr_status_t rv;
+
+    colon = strchr(spec, ':');
+    if (colon) {
+        name = apr_pstrmemdup(ptemp, spec, (apr_size_t)(colon - spec));
+        arg = colon + 1;
+    }
+    kd_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                     AP_SOCACHE_PROVIDER_VERSION);
+    if (!kd_provider) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, KDLOGNO(00021)
+                     "KdataCache: no socache provider '%s' (load it, e.g. "
+                     "LoadModule socache_%s_module): mod_kdata keeps login "
+                     "throttles, revoked tokens and idempotency keys there",
+                     name, name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    err = kd_provider->create(&kd_instance, arg, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, KDLOGNO(00022)
+                     "KdataCache %s: %s", spec, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = ap_global_mutex_create(&kd_mutex, &kd_mutex_file, KD_CACHE_MUTEX,
+                                NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = kd_provider->init(kd_instance, "mod_kdata", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, KDLOGNO(00023)
+                     "KdataCache %s: cannot initialise", spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, s, (apr_status_t (*)(void *))
+                              kd_cache_destroy, apr_pool_cleanup_null);
+    return OK;
+}
+
+apr_status_t kd_cache_destroy(server_rec *s)
+{
+    if (kd_provider && kd_instance) {
+        kd_provider->destroy(kd_instance, s);
+    }
+    kd_instance = NULL;
+    return APR_SUCCESS;
+}
+
+void kd_cache_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!kd_mutex) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(&kd_mutex, kd_mutex_file, p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, KDLOGNO(00024)
+                     "cannot reopen the kdata-cache mutex in a child");
+    }
+}
+
+int kd_cache_lock(request_rec *r)
+{
+    apr_status_t rv = apr_global_mutex_lock(kd_mutex);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, KDLOGNO(00025)
+                      "cannot lock the kdata-cache mutex");
+        return -1;
+    }
+    return 0;
+}
+
+void kd_cache_unlock(request_rec *r)
+{
+    apr_global_mutex_unlock(kd_mutex);
+}
+
+int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
+                 unsigned int *len)
+{
+    apr_status_t rv;
+
+    rv = kd_provider->retrieve(kd_instance, r->server,
+                               (const unsigned char *)key,
+                               (unsigned int)strlen(key), buf, len, r->pool);
+    if (rv == APR_NOTFOUND) {
+        return 1;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, KDLOGNO(00026)
+                      "kdata-cache: cannot read an entry");
+        return -1;
+    }
+    return 0;
+}
+
+int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
+                 const void *data, unsigned int len)
+{
+    apr_status_t rv;
+
+    rv = kd_provider->store(kd_instance, r->server,
+                            (const unsigned char *)key,
+                            (unsigned int)strlen(key), expiry,
+                            (unsigned char *)data, len, r->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, KDLOGNO(00027)
+                      "kdata-cache: cannot store an entry (cache full?)");
+        return -1;
+    }
+    return 0;
+}
+
+void kd_cache_del(request_rec *r, const char *key)
+{
+    kd_provider->remove(kd_instance, r->server, (const unsigned char *)key,
+                        (unsigned int)strlen(key), r->pool);
+}

@@ -1,0 +1,156 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * Idempotency-Key for addorder: a client that retries (a timeout, a
+ * dropped connection) gets the first answer again instead of a second
+ * VPS.  Keys are per client and live in the shared cache: while the
+ * first request runs, a repeat gets 409; once it has answered, a repeat
+ * with the same body gets that answer again (Idempotent-Replayed: true),
+ * one with another body 422.  A 5xx answer forgets the key, so the
+ * client can simply retry.
+ */
+
+#include "apr_strings.h"
+
+#include <openssl/evp.h>
+
+#include "mod_kdata.h"
+
+/* How long answers are kept, and how long a request may hold a key
+ * before it is presumed dead (its process killed mid-request). */
+#define KD_IDEM_KEEP    apr_time_from_sec(86400)
+#define KD_IDEM_RUNNING apr_time_from_sec(120)
+#define KD_IDEM_MAX_BODY 4096
+
+typedef struct {
+    char state;                 /* 'R' running, 'D' done */
+    int status;
+    unsigned char fp[32];       /* SHA-256 of the request body */
+} kd_idem_head;
+
+void kd_idem_fingerprint(kd_req *kr, const char *body, apr_size_t len)
+{
+    unsigned int n = 0;
+
+    EVP_Digest(body, len, kr->idem_fp, &n, EVP_sha256(), NULL);
+}
+
+static const char *kd_idem_cache_key(kd_req *kr, const char *key)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char *out = apr_psprintf(kr->r->pool, "i:" KD_I64 ":",
+                             (apr_int64_t)kr->caller.client_id);
+    apr_size_t at = strlen(out);
+
+    out = apr_pstrcat(kr->r->pool, out, "0123456789abcdef0123456789abcdef",
+                      NULL);
+    EVP_Digest(key, strlen(key), md, &n, EVP_sha256(), NULL);
+    for (i = 0; i < 16; i++) {
+        apr_snprintf(out + at + 2 * i, 3, "%02x", md[i]);
+    }
+    return out;
+}
+
+int kd_idem_begin(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
+    unsigned char buf[sizeof(kd_idem_head) + KD_IDEM_MAX_BODY + 1];
+    unsigned int len = sizeof(buf) - 1;
+    kd_idem_head h;
+    const char *c;
+    int found;
+
+    if (!key) {
+        return KD_NEXT;
+    }
+    for (c = key; *c > 0x20 && *c < 0x7f; c++) {
+    }
+    if (!*key || *c || c - key > 255) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "Invalid Idempotency-Key: 1 to 255 printable ASCII "
+                        "characters");
+    }
+    key = kd_idem_cache_key(kr, key);
+    if (kd_cache_lock(r)) {
+        return kd_internal(kr);
+    }
+    found = kd_cache_get(r, key, buf, &len);
+    if (found == 1) {
+        memset(&h, 0, sizeof(h));
+        h.state = 'R';
+        memcpy(h.fp, kr->idem_fp, sizeof(h.fp));
+        found = kd_cache_put(r, key, r->request_time + KD_IDEM_RUNNING,
+                             &h, sizeof(h)) ? -1 : 1;
+    }
+    kd_cache_unlock(r);
+    if (found < 0 || (found == 0 && len < sizeof(h))) {
+        return kd_internal(kr);
+    }
+    if (found == 1) {
+        kr->idem_key = key;     /* ours: kd_idem_finish records the end */
+        return KD_NEXT;
+    }
+    memcpy(&h, buf, sizeof(h));
+    if (memcmp(h.fp, kr->idem_fp, sizeof(h.fp))) {
+        return kd_error(kr, HTTP_UNPROCESSABLE_ENTITY, "message",
+                        "This Idempotency-Key was used with a different "
+                        "request");
+    }
+    if (h.state != 'D') {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "A request with this Idempotency-Key is still in "
+                        "progress");
+    }
+    buf[len] = '\0';
+    apr_table_setn(r->headers_out, "Idempotent-Replayed", "true");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(01101)
+                  "addorder replayed for client " KD_I64,
+                  (apr_int64_t)kr->caller.client_id);
+    return kd_reply_raw(kr, h.status,
+                        apr_pstrdup(r->pool, (char *)buf + sizeof(h)));
+}
+
+void kd_idem_finish(kd_req *kr, int status, const char *text)
+{
+    request_rec *r = kr->r;
+    apr_size_t n = strlen(text);
+    kd_idem_head h;
+    char *buf;
+
+    if (!kr->idem_key || kd_cache_lock(r)) {
+        return;
+    }
+    if (status >= 500 || n > KD_IDEM_MAX_BODY) {
+        kd_cache_del(r, kr->idem_key);
+    }
+    else {
+        memset(&h, 0, sizeof(h));
+        h.state = 'D';
+        h.status = status;
+        memcpy(h.fp, kr->idem_fp, sizeof(h.fp));
+        buf = apr_palloc(r->pool, sizeof(h) + n);
+        memcpy(buf, &h, sizeof(h));
+        memcpy(buf + sizeof(h), text, n);
+        kd_cache_put(r, kr->idem_key, r->request_time + KD_IDEM_KEEP, buf,
+                     (unsigned int)(sizeof(h) + n));
+    }
+    kd_cache_unlock(r);
+    kr->idem_key = NULL;
+}

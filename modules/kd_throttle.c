@@ -1,0 +1,148 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+
+/*
+ * Login throttling, across every Apache process: failed logins are
+ * counted per client address and per account (the email, hashed) in the
+ * shared cache, each as a leaky bucket that drains at LIMIT per WINDOW,
+ * so a burst of LIMIT failures blocks the next attempt and one more is
+ * allowed every WINDOW/LIMIT seconds after that.  Only failures fill a
+ * bucket: a successful login, the attacker's own included, empties
+ * nothing.  The check runs before any password hashing or database work.
+ */
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include <openssl/evp.h>
+
+#include "mod_kdata.h"
+
+typedef struct {
+    apr_int64_t level;          /* failures x 1000 */
+    apr_time_t at;              /* when level was last computed */
+} kd_bucket;
+
+static const char *kd_account_key(apr_pool_t *p, const char *email)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char *lower = apr_pstrdup(p, email), *c, *hex;
+
+    /* WHMCS matches emails case-insensitively; so does the bucket. */
+    for (c = lower; *c; c++) {
+        *c = apr_tolower(*c);
+    }
+    EVP_Digest(lower, strlen(lower), md, &n, EVP_sha256(), NULL);
+    hex = apr_palloc(p, 2 * 12 + 5);
+    memcpy(hex, "t:a:", 4);
+    for (i = 0; i < 12; i++) {
+        apr_snprintf(hex + 4 + 2 * i, 3, "%02x", md[i]);
+    }
+    return hex;
+}
+
+/* The bucket drained to now; 0 when there is none. */
+static apr_int64_t kd_level(request_rec *r, const char *key, int limit,
+                            int window)
+{
+    kd_bucket b;
+    unsigned int len = sizeof(b);
+    apr_int64_t drained;
+
+    if (kd_cache_get(r, key, (unsigned char *)&b, &len) || len != sizeof(b)) {
+        return 0;
+    }
+    drained = (apr_int64_t)apr_time_sec(r->request_time - b.at)
+              * limit * 1000 / window;
+    return b.level > drained ? b.level - drained : 0;
+}
+
+/* Seconds until one more attempt is allowed, 0 when it already is. */
+static int kd_wait(apr_int64_t level, int limit, int window)
+{
+    apr_int64_t over = level - (apr_int64_t)(limit - 1) * 1000;
+
+    if (level < (apr_int64_t)limit * 1000) {
+        return 0;
+    }
+    return (int)((over * window + (apr_int64_t)limit * 1000 - 1)
+                 / ((apr_int64_t)limit * 1000));
+}
+
+int kd_throttle_check(kd_req *kr, const char *email)
+{
+    const kd_srv_conf *c = kr->sconf;
+    request_rec *r = kr->r;
+    int wait_ip = 0, wait_ac = 0, wait;
+
+    if (kd_cache_lock(r)) {
+        return kd_internal(kr);
+    }
+    if (c->limit_ip > 0) {
+        wait_ip = kd_wait(kd_level(r, apr_pstrcat(r->pool, "t:i:",
+                                                  r->useragent_ip, NULL),
+                                   c->limit_ip, c->limit_ip_window),
+                          c->limit_ip, c->limit_ip_window);
+    }
+    if (c->limit_account > 0) {
+        wait_ac = kd_wait(kd_level(r, kd_account_key(r->pool, email),
+                                   c->limit_account, c->limit_account_window),
+                          c->limit_account, c->limit_account_window);
+    }
+    kd_cache_unlock(r);
+    wait = wait_ip > wait_ac ? wait_ip : wait_ac;
+    if (!wait) {
+        return KD_NEXT;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00506)
+                  "login throttled for %s from %s (%s), retry in %d s",
+                  ap_escape_logitem(r->pool, email), r->useragent_ip,
+                  wait_ip >= wait_ac ? "address" : "account", wait);
+    apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, wait));
+    return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
+                    "Too many failed logins, try again later");
+}
+
+static void kd_fill(request_rec *r, const char *key, int limit, int window)
+{
+    kd_bucket b;
+
+    b.level = kd_level(r, key, limit, window) + 1000;
+    b.at = r->request_time;
+    kd_cache_put(r, key, r->request_time + apr_time_from_sec(window),
+                 &b, sizeof(b));
+}
+
+void kd_throttle_fail(kd_req *kr, const char *email)
+{
+    const kd_srv_conf *c = kr->sconf;
+    request_rec *r = kr->r;
+
+    if (kd_cache_lock(r)) {
+        return;
+    }
+    if (c->limit_ip > 0) {
+        kd_fill(r, apr_pstrcat(r->pool, "t:i:", r->useragent_ip, NULL),
+                c->limit_ip, c->limit_ip_window);
+    }
+    if (c->limit_account > 0) {
+        kd_fill(r, kd_account_key(r->pool, email), c->limit_account,
+                c->limit_account_window);
+    }
+    kd_cache_unlock(r);
+}
