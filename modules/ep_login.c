@@ -115,7 +115,7 @@ const kd_stmt kd_stmts_login[] = {
 
 static int kd_login_refused(kd_req *kr, const char *email, const char *why)
 {
-    kd_throttle_fail(kr, email);
+    kr->throttle_email = NULL;  /* a real failure: its count stays */
     /* One line per failure, with the client address and never the
      * password, in a fixed shape that fail2ban can match. */
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00501)
@@ -178,7 +178,7 @@ static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
     return rc;
 }
 
-int kd_ep_login(kd_req *kr)
+static int kd_login(kd_req *kr)
 {
     request_rec *r = kr->r;
     const char *email = kd_arg(kr, "email");
@@ -293,4 +293,13 @@ int kd_ep_login(kd_req *kr)
     json_array_append_new(users, kd_client_json(rows));
     json_object_set_new(body, "user", users);
     return kd_reply(kr, HTTP_OK, body);
+}
+
+int kd_ep_login(kd_req *kr)
+{
+    int rc = kd_login(kr);
+
+    /* Success, 503, 500, a ban: not a guess at a password. */
+    kd_throttle_refund(kr);
+    return rc;
 }

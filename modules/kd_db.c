@@ -56,8 +56,12 @@ static const kd_stmt *const kd_all_stmts[] = {
  * is noticed within this time without restarting Apache. */
 #define KD_SCHEMA_RECHECK apr_time_from_sec(60)
 
-/* Pooled connections tried before answering 503 (see kd_db_acquire). */
-#define KD_ACQUIRE_TRIES 6
+/* Pooled connections tried before answering 503 (see kd_db_acquire):
+ * a dead one is refused at once (its ping fails), so a child's whole
+ * pool can be gone through; the time bound stops the loop when the
+ * database itself cannot be reached and each try is a connect. */
+#define KD_ACQUIRE_TRIES 64
+#define KD_ACQUIRE_TIME apr_time_from_msec(1500)
 
 static volatile apr_uint32_t kd_schema_cached = KD_SCHEMA_UNKNOWN;
 static volatile apr_uint32_t kd_schema_checked_sec;
@@ -88,6 +92,7 @@ void kd_db_prepare_all(server_rec *s)
 
 int kd_db_acquire(kd_req *kr)
 {
+    apr_time_t start;
     int tries;
 
     if (kr->dbd) {
@@ -97,10 +102,13 @@ int kd_db_acquire(kd_req *kr)
      * mod_dbd notices one per acquire (mysql_ping fails, it is thrown
      * away) and answers NULL.  Asking again takes the next one or opens
      * a fresh connection, so one request recovers instead of one per
-     * stale connection; the count bounds the time when the database is
-     * really down (each failed try is one refused connect). */
+     * stale connection. */
+    start = apr_time_now();
     for (tries = 0; tries < KD_ACQUIRE_TRIES && !kr->dbd; tries++) {
         kr->dbd = kd_dbd_acquire_fn(kr->r);
+        if (apr_time_now() - start > KD_ACQUIRE_TIME) {
+            break;
+        }
     }
     if (!kr->dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00301)

@@ -20,9 +20,14 @@
  * counted per client address and per account (the email, hashed) in the
  * shared cache, each as a leaky bucket that drains at LIMIT per WINDOW,
  * so a burst of LIMIT failures blocks the next attempt and one more is
- * allowed every WINDOW/LIMIT seconds after that.  Only failures fill a
- * bucket: a successful login, the attacker's own included, empties
- * nothing.  The check runs before any password hashing or database work.
+ * allowed every WINDOW/LIMIT seconds after that.
+ *
+ * An attempt is counted when it is let through (check and count are one
+ * step under the cache mutex), so parallel guesses cannot all pass the
+ * check before any of them is counted; an attempt that did not fail on
+ * its credentials gives back exactly its own count.  A successful
+ * login therefore never empties what failures put in a bucket.  The
+ * check runs before any password hashing or database work.
  */
 
 #include "apr_strings.h"
@@ -84,28 +89,51 @@ static int kd_wait(apr_int64_t level, int limit, int window)
                  / ((apr_int64_t)limit * 1000));
 }
 
+static void kd_add(request_rec *r, const char *key, int limit, int window,
+                   apr_int64_t delta)
+{
+    kd_bucket b;
+
+    b.level = kd_level(r, key, limit, window) + delta;
+    if (b.level < 0) {
+        b.level = 0;
+    }
+    b.at = r->request_time;
+    kd_cache_put(r, key, r->request_time + apr_time_from_sec(window),
+                 &b, sizeof(b));
+}
+
 int kd_throttle_check(kd_req *kr, const char *email)
 {
     const kd_srv_conf *c = kr->sconf;
     request_rec *r = kr->r;
+    const char *kip = apr_pstrcat(r->pool, "t:i:", r->useragent_ip, NULL);
+    const char *kac = kd_account_key(r->pool, email);
     int wait_ip = 0, wait_ac = 0, wait;
 
     if (kd_cache_lock(r)) {
         return kd_internal(kr);
     }
     if (c->limit_ip > 0) {
-        wait_ip = kd_wait(kd_level(r, apr_pstrcat(r->pool, "t:i:",
-                                                  r->useragent_ip, NULL),
-                                   c->limit_ip, c->limit_ip_window),
+        wait_ip = kd_wait(kd_level(r, kip, c->limit_ip, c->limit_ip_window),
                           c->limit_ip, c->limit_ip_window);
     }
     if (c->limit_account > 0) {
-        wait_ac = kd_wait(kd_level(r, kd_account_key(r->pool, email),
-                                   c->limit_account, c->limit_account_window),
+        wait_ac = kd_wait(kd_level(r, kac, c->limit_account,
+                                   c->limit_account_window),
                           c->limit_account, c->limit_account_window);
     }
-    kd_cache_unlock(r);
     wait = wait_ip > wait_ac ? wait_ip : wait_ac;
+    if (!wait) {
+        if (c->limit_ip > 0) {
+            kd_add(r, kip, c->limit_ip, c->limit_ip_window, 1000);
+        }
+        if (c->limit_account > 0) {
+            kd_add(r, kac, c->limit_account, c->limit_account_window, 1000);
+        }
+        kr->throttle_email = email;
+    }
+    kd_cache_unlock(r);
     if (!wait) {
         return KD_NEXT;
     }
@@ -118,31 +146,23 @@ int kd_throttle_check(kd_req *kr, const char *email)
                     "Too many failed logins, try again later");
 }
 
-static void kd_fill(request_rec *r, const char *key, int limit, int window)
-{
-    kd_bucket b;
-
-    b.level = kd_level(r, key, limit, window) + 1000;
-    b.at = r->request_time;
-    kd_cache_put(r, key, r->request_time + apr_time_from_sec(window),
-                 &b, sizeof(b));
-}
-
-void kd_throttle_fail(kd_req *kr, const char *email)
+void kd_throttle_refund(kd_req *kr)
 {
     const kd_srv_conf *c = kr->sconf;
     request_rec *r = kr->r;
+    const char *email = kr->throttle_email;
 
-    if (kd_cache_lock(r)) {
+    kr->throttle_email = NULL;
+    if (!email || kd_cache_lock(r)) {
         return;
     }
     if (c->limit_ip > 0) {
-        kd_fill(r, apr_pstrcat(r->pool, "t:i:", r->useragent_ip, NULL),
-                c->limit_ip, c->limit_ip_window);
+        kd_add(r, apr_pstrcat(r->pool, "t:i:", r->useragent_ip, NULL),
+               c->limit_ip, c->limit_ip_window, -1000);
     }
     if (c->limit_account > 0) {
-        kd_fill(r, kd_account_key(r->pool, email), c->limit_account,
-                c->limit_account_window);
+        kd_add(r, kd_account_key(r->pool, email), c->limit_account,
+               c->limit_account_window, -1000);
     }
     kd_cache_unlock(r);
 }

@@ -114,6 +114,7 @@ typedef struct {
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
     kd_caller caller;
     const char *idem_key;       /* the Idempotency-Key entry this holds */
+    const char *throttle_email; /* a counted login attempt, until refund */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
 
@@ -140,10 +141,13 @@ void kd_cache_del(request_rec *r, const char *key);
 
 /**** kd_throttle.c: failed-login limits ****/
 
-/** 429 with Retry-After when the address or the account is throttled. */
+/**
+ * 429 with Retry-After when the address or the account is throttled;
+ * otherwise the attempt is counted as a failure until refunded.
+ */
 int kd_throttle_check(kd_req *kr, const char *email);
-/** Count one failed login against the address and the account. */
-void kd_throttle_fail(kd_req *kr, const char *email);
+/** Give back the count of an attempt that did not fail its credentials. */
+void kd_throttle_refund(kd_req *kr);
 
 /**** kd_idem.c: Idempotency-Key ****/
 

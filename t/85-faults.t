@@ -1,0 +1,149 @@
+# Database faults while requests run: a row lock held elsewhere, a
+# connection killed mid-transaction, no connections left, and a graceful
+# restart under load.  Every one ends in a prompt 503 JSON answer (or
+# success), never a half-applied write or a connection left inside a
+# transaction.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use KData::Test;
+use HTTP::Response;
+use Time::HiRes qw(time);
+
+plan tests => 16, need_module 'kdata', 'dbd';
+
+my $dir = $ENV{KD_DB_DIR};
+my $db = $ENV{KD_DB_NAME};
+my $down = { result => 'error',
+             message => 'Service temporarily unavailable, try again later' };
+setting(NoAutoApplyCredit => 'on');
+my $tok2 = mint(sub => 2);
+
+# An admin session running $sql in the background (holding locks or a
+# connection) for its duration.
+sub background_sql {
+    my $sql = shift;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open my $fh, '|-', kd_db() . " sql '$dir' '$db' >/dev/null 2>&1"
+            or POSIX::_exit(1);
+        print $fh $sql;
+        close $fh;
+        POSIX::_exit(0);
+    }
+    select undef, undef, undef, 0.5;
+    return $pid;
+}
+sub open_transactions {
+    sql1("SELECT COUNT(*) FROM information_schema.INNODB_TRX t "
+         . "JOIN information_schema.PROCESSLIST p ON p.ID = "
+         . "t.trx_mysql_thread_id WHERE p.USER = 'kdata'");
+}
+
+# --- a row lock held elsewhere: bounded by innodb_lock_wait_timeout (3 s here)
+my $res = api('/api/v1/addorder', { product => 'VPS 01',
+                                    billingcycle => 'monthly' },
+              token => $tok2);
+my $iid = json_of($res)->{invoiceid};
+sql('UPDATE tblclients SET credit = 300000.00 WHERE id = 2');
+my $pid = background_sql("BEGIN; SELECT id FROM tblclients WHERE id = 2 "
+                         . "FOR UPDATE; DO SLEEP(6); ROLLBACK;");
+my $c0 = counts();
+my $t0 = time;
+$res = api('/api/v1/applycredit', { invoiceid => $iid }, token => $tok2);
+my $took = time - $t0;
+waitpid $pid, 0;
+is_deeply [$res->code, json_of($res)], [503, $down],
+    'row locked elsewhere: 503';
+is $res->header('Retry-After'), 5, 'row locked: Retry-After';
+ok $took >= 2 && $took < 6, sprintf('row locked: answered in %.1f s', $took);
+is_deeply counts(), $c0, 'row locked: nothing written';
+$res = api('/api/v1/applycredit', { invoiceid => $iid }, token => $tok2);
+is json_of($res)->{invoicepaid}, 'true', 'lock gone: the same request works';
+
+# --- the connection killed in the middle of an order ------------------------------------
+sql("CREATE TRIGGER kd_test_slow BEFORE INSERT ON tblinvoiceitems "
+    . "FOR EACH ROW SET \@kd_slow = SLEEP(4)");
+$c0 = counts();
+$pid = fork // die;
+if (!$pid) {
+    select undef, undef, undef, 1.5;
+    # Inside the trigger the thread shows its definer (the admin) as
+    # user, and the trigger's statement as what it runs.
+    my $id = sql1("SELECT ID FROM information_schema.PROCESSLIST WHERE "
+                  . "INFO = 'SET \@kd_slow = SLEEP(4)'");
+    sql("KILL $id") if $id;
+    POSIX::_exit($id ? 0 : 1);
+}
+$res = api('/api/v1/addorder', { product => 'VPS 01',
+                                 billingcycle => 'monthly' }, token => $tok2);
+waitpid $pid, 0;
+is $? >> 8, 0, 'killed: the order\'s connection was found and killed';
+sql('DROP TRIGGER kd_test_slow');
+is_deeply [$res->code, json_of($res)], [503, $down], 'killed: 503';
+is_deeply counts(), $c0, 'killed mid-transaction: no partial order';
+my $ok = 0;
+$ok += api('/api/v1/getproduct', { serviceid => 2 }, token => $tok2)->code
+       == 200 for 1 .. 10;
+is $ok, 10, 'killed: the next requests work';
+
+# --- errors inside transactions leave none open ----------------------------------------
+api('/api/v1/addorder', { product => 'VPS 01', billingcycle => 'monthly' },
+    token => mint(sub => 6));                       # 409 inside the txn
+api('/api/v1/applycredit', { invoiceid => 3 }, token => mint(sub => 1));
+api('/api/v1/cancelrequest', { serviceid => 2, reason => 'x' },
+    token => mint(sub => 1));                       # 403 inside the txn
+is open_transactions(), 0, 'no transaction left open on a pooled connection';
+
+# --- no connections to be had (the account's connection limit reached) ---------
+my $port = $ENV{KD_DB_PORT};
+sql("GRANT USAGE ON *.* TO 'kdata'\@'127.0.0.1' WITH MAX_USER_CONNECTIONS 1");
+$pid = fork // die;
+if (!$pid) {
+    {
+        no warnings 'exec';
+        exec 'mariadb', '--no-defaults', '-h', '127.0.0.1', '-P', $port,
+            '-u', 'kdata', '-pkdata-test', '-e', 'DO SLEEP(4)';
+    }
+    POSIX::_exit(1);
+}
+select undef, undef, undef, 0.7;
+sql("KILL $_->[0]") for @{ sql("SELECT ID FROM information_schema.PROCESSLIST "
+                               . "WHERE USER = 'kdata' AND INFO IS NULL") };
+$t0 = time;
+$res = api('/api/v1/getproduct', { serviceid => 2 }, token => $tok2);
+$took = time - $t0;
+is_deeply [$res->code, json_of($res)], [503, $down],
+    'no connection to be had: 503';
+ok $took < 3, sprintf('no connection: answered in %.2f s', $took);
+waitpid $pid, 0;
+sql("GRANT USAGE ON *.* TO 'kdata'\@'127.0.0.1' WITH MAX_USER_CONNECTIONS 0");
+$res = api('/api/v1/getproduct', { serviceid => 2 }, token => $tok2);
+is $res->code, 200, 'connections back: 200';
+
+# --- graceful restart under load ---------------------------------------------------------------
+my $pidfile = Apache::Test::vars('serverroot') . '/logs/httpd.pid';
+open my $pf, '<', $pidfile or die "$pidfile: $!";
+chomp(my $httpd = <$pf>);
+my $killer = fork // die;
+if (!$killer) {
+    select undef, undef, undef, 1.0;
+    kill 'USR1', $httpd;
+    POSIX::_exit(0);
+}
+my @r = parallel(8, sub {
+    my $n = 0;
+    for (1 .. 40) {
+        $n++ if api('/api/v1/getproduct', { serviceid => 2 },
+                    token => $tok2)->code == 200;
+    }
+    HTTP::Response->new(200, 'OK', undef, $n);
+});
+waitpid $killer, 0;
+is_deeply [map { $_->[1] } @r], [(40) x 8],
+    'graceful restart under load: all 320 requests answered 200';
+like do { local $/; open my $fh, '<', 't/logs/error_log'; <$fh> },
+    qr/SIGUSR1 received|Graceful restart requested/,
+    'a graceful restart did happen';
+is api('/api/v1/getproduct', { serviceid => 2 }, token => $tok2)->code, 200,
+    'after the restart: 200';
