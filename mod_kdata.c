@@ -101,6 +101,8 @@ static void *kd_create_dir_conf(apr_pool_t *p, char *dir)
     conf->max_fields = KD_UNSET;
     conf->max_field = KD_UNSET;
     conf->retry_after = KD_UNSET;
+    conf->order_limit = KD_UNSET;
+    conf->order_window = KD_UNSET;
     return conf;
 }
 
@@ -114,6 +116,8 @@ static void *kd_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->max_fields = KD_MERGE(max_fields);
     conf->max_field = KD_MERGE(max_field);
     conf->retry_after = KD_MERGE(retry_after);
+    conf->order_limit = KD_MERGE(order_limit);
+    conf->order_window = KD_MERGE(order_window);
     return conf;
 }
 
@@ -132,6 +136,10 @@ static void kd_dir_defaults(kd_dir_conf *c)
     }
     if (c->retry_after == KD_UNSET) {
         c->retry_after = KD_DEFAULT_RETRY_AFTER;
+    }
+    if (c->order_limit == KD_UNSET) {
+        c->order_limit = KD_DEFAULT_ORDER_LIMIT;
+        c->order_window = KD_DEFAULT_ORDER_WINDOW;
     }
 }
 
@@ -333,6 +341,18 @@ static const char *kd_set_limit(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *kd_set_order_limit(cmd_parms *cmd, void *confv,
+                                      const char *n, const char *window)
+{
+    kd_dir_conf *conf = confv;
+    const char *err;
+
+    if ((err = kd_parse_int(cmd, n, 0, 100000, &conf->order_limit))) {
+        return err;
+    }
+    return kd_parse_int(cmd, window, 1, 86400, &conf->order_window);
+}
+
 static const char *kd_set_dir_int(cmd_parms *cmd, void *confv,
                                   const char *arg)
 {
@@ -381,6 +401,10 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE2("KdataLoginLimitAccount", kd_set_limit, NULL, RSRC_CONF,
                   "Failed logins allowed per account, and the window in "
                   "seconds (default 5 900; 0 turns it off)"),
+    AP_INIT_TAKE2("KdataOrderLimit", kd_set_order_limit, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Orders one client may place, and the window in seconds "
+                  "(default 30 3600; 0 turns it off)"),
     AP_INIT_TAKE1("KdataMaxBody", kd_set_dir_int,
                   (void *)APR_OFFSETOF(kd_dir_conf, max_body),
                   RSRC_CONF | ACCESS_CONF,

@@ -192,11 +192,11 @@ static int kd_login(kd_req *kr)
     json_t *body, *tok, *users;
     int rc, v8, match;
 
-    if (!email || !*email) {
+    if (!email || !*email || !email[strspn(email, " \t")]) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "The email field is required.");
     }
-    if (!password || !*password) {
+    if (!password || !*password || !password[strspn(password, " \t")]) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "The password field is required.");
     }

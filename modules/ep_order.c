@@ -554,7 +554,8 @@ int kd_ep_addorder(kd_req *kr)
         return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
     }
     v8 = kr->caller.user_id > 0;
-    if ((rc = kd_idem_begin(kr)) != KD_NEXT) {
+    if ((rc = kd_idem_begin(kr)) != KD_NEXT
+        || (rc = kd_throttle_order(kr)) != KD_NEXT) {
         return rc;
     }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT) {

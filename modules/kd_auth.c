@@ -180,6 +180,12 @@ int kd_auth_token(kd_req *kr)
     if (st != KD_JWT_OK) {
         return kd_token_error(kr, "token invalid", kd_jwt_strerror(st));
     }
+    /* No token lives longer than this server issues them for (a lowered
+     * KdataTokenTTL also shortens the tokens already out). */
+    if (kr->caller.claims.exp - kr->caller.claims.iat
+        > (long long)kr->sconf->ttl + kr->sconf->leeway) {
+        return kd_token_error(kr, "token invalid", "lifetime over the TTL");
+    }
     kr->caller.client_id = kr->caller.claims.sub;
     kr->caller.user_id = kr->caller.claims.uid;
     return kd_auth_not_revoked(kr);

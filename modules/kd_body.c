@@ -108,6 +108,37 @@ static int kd_read_all(request_rec *r, apr_off_t max, char **out,
     return OK;
 }
 
+/* What the decoders accept but the API must not: the same field twice in
+ * another letter case (two parsers could take different ones), and
+ * characters outside the Basic Multilingual Plane in anything but a
+ * password (WHMCS's utf8 columns cannot hold them; strict mode would fail
+ * the write half way, a lax one would cut the text). */
+static kd_form_status kd_fields_check(kd_req *kr, const char **why)
+{
+    apr_size_t i, j;
+    const unsigned char *c;
+
+    for (i = 0; i < kr->nfields; i++) {
+        for (j = 0; j < i; j++) {
+            if (!strcasecmp(kr->fields[i].key, kr->fields[j].key)) {
+                *why = "a field given twice";
+                return KD_FORM_DUPLICATE;
+            }
+        }
+        if (!strcmp(kr->fields[i].key, "password")) {
+            continue;
+        }
+        for (c = (const unsigned char *)kr->fields[i].val; *c; c++) {
+            if (*c >= 0xf0) {
+                *why = "characters outside the Basic Multilingual Plane "
+                       "(such as emoji) cannot be stored by WHMCS";
+                return KD_FORM_UTF8;
+            }
+        }
+    }
+    return KD_FORM_OK;
+}
+
 int kd_body_read(kd_req *kr)
 {
     request_rec *r = kr->r;
@@ -116,6 +147,7 @@ int kd_body_read(kd_req *kr)
     kd_form_status st;
     kd_ctype ct = kd_content_type(r);
     char *buf, *arena;
+    const char *why = NULL;
     apr_size_t len = 0, arenasz;
     int rc;
 
@@ -169,6 +201,16 @@ int kd_body_read(kd_req *kr)
     else {
         st = kd_form_parse_urlencoded(buf, len, &lim, kr->fields,
                                       &kr->nfields);
+    }
+    if (st == KD_FORM_OK) {
+        st = kd_fields_check(kr, &why);
+    }
+    if (st != KD_FORM_OK && why) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00203)
+                      "refused request body: %s", why);
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        apr_pstrcat(r->pool, "Malformed request body: ",
+                                    why, NULL));
     }
     if (st != KD_FORM_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00202)

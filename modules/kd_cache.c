@@ -128,11 +128,19 @@ void kd_cache_unlock(request_rec *r)
     apr_global_mutex_unlock(kd_mutex);
 }
 
+/* Every key is namespaced: a memcache or redis cache may be shared with
+ * other applications, and shmcb wants ids of at least a few bytes. */
+static const char *kd_key(request_rec *r, const char *key)
+{
+    return apr_pstrcat(r->pool, "mod_kdata:", key, NULL);
+}
+
 int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
                  unsigned int *len)
 {
     apr_status_t rv;
 
+    key = kd_key(r, key);
     rv = kd_provider->retrieve(kd_instance, r->server,
                                (const unsigned char *)key,
                                (unsigned int)strlen(key), buf, len, r->pool);
@@ -152,6 +160,7 @@ int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
 {
     apr_status_t rv;
 
+    key = kd_key(r, key);
     rv = kd_provider->store(kd_instance, r->server,
                             (const unsigned char *)key,
                             (unsigned int)strlen(key), expiry,
@@ -166,6 +175,7 @@ int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
 
 void kd_cache_del(request_rec *r, const char *key)
 {
+    key = kd_key(r, key);
     kd_provider->remove(kd_instance, r->server, (const unsigned char *)key,
                         (unsigned int)strlen(key), r->pool);
 }

@@ -72,17 +72,18 @@ static apr_int64_t kd_level(request_rec *r, const char *key, int limit,
     if (kd_cache_get(r, key, (unsigned char *)&b, &len) || len != sizeof(b)) {
         return 0;
     }
-    drained = (apr_int64_t)apr_time_sec(r->request_time - b.at)
-              * limit * 1000 / window;
+    drained = (apr_int64_t)(r->request_time - b.at) * limit * 1000
+              / ((apr_int64_t)window * APR_USEC_PER_SEC);
     return b.level > drained ? b.level - drained : 0;
 }
 
-/* Seconds until one more attempt is allowed, 0 when it already is. */
+/* Seconds until one more attempt fits in the bucket (its level after
+ * the attempt at most LIMIT), 0 when it already does. */
 static int kd_wait(apr_int64_t level, int limit, int window)
 {
     apr_int64_t over = level - (apr_int64_t)(limit - 1) * 1000;
 
-    if (level < (apr_int64_t)limit * 1000) {
+    if (over <= 0) {
         return 0;
     }
     return (int)((over * window + (apr_int64_t)limit * 1000 - 1)
@@ -165,4 +166,36 @@ void kd_throttle_refund(kd_req *kr)
                c->limit_account_window, -1000);
     }
     kd_cache_unlock(r);
+}
+
+int kd_throttle_order(kd_req *kr)
+{
+    const kd_dir_conf *c = kr->dconf;
+    request_rec *r = kr->r;
+    const char *key;
+    int wait;
+
+    if (c->order_limit <= 0) {
+        return KD_NEXT;
+    }
+    key = apr_psprintf(r->pool, "o:" KD_I64,
+                       (apr_int64_t)kr->caller.client_id);
+    if (kd_cache_lock(r)) {
+        return kd_internal(kr);
+    }
+    wait = kd_wait(kd_level(r, key, c->order_limit, c->order_window),
+                   c->order_limit, c->order_window);
+    if (!wait) {
+        kd_add(r, key, c->order_limit, c->order_window, 1000);
+    }
+    kd_cache_unlock(r);
+    if (!wait) {
+        return KD_NEXT;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00507)
+                  "orders throttled for client " KD_I64 ", retry in %d s",
+                  (apr_int64_t)kr->caller.client_id, wait);
+    apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, wait));
+    return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
+                    "Too many orders, try again later");
 }

@@ -48,6 +48,8 @@ APLOG_USE_MODULE(kdata);
 #define KD_DEFAULT_MAX_FIELD    1024
 #define KD_DEFAULT_RETRY_AFTER  5
 #define KD_DEFAULT_CACHE        "shmcb"
+#define KD_DEFAULT_ORDER_LIMIT  30      /* orders per client ... */
+#define KD_DEFAULT_ORDER_WINDOW 3600    /* ... per hour */
 #define KD_DEFAULT_LIMIT_IP     30      /* failures per address ... */
 #define KD_DEFAULT_LIMIT_IP_WINDOW 900  /* ... per 15 minutes */
 #define KD_DEFAULT_LIMIT_ACCOUNT 5      /* failures per account ... */
@@ -85,6 +87,8 @@ typedef struct {
     int max_fields;
     int max_field;
     int retry_after;
+    int order_limit;            /* orders per client ... */
+    int order_window;           /* ... per this many seconds */
 } kd_dir_conf;
 
 /* Which WHMCS credential layout the database has. */
@@ -148,6 +152,8 @@ void kd_cache_del(request_rec *r, const char *key);
 int kd_throttle_check(kd_req *kr, const char *email);
 /** Give back the count of an attempt that did not fail its credentials. */
 void kd_throttle_refund(kd_req *kr);
+/** 429 with Retry-After when the caller placed too many orders lately. */
+int kd_throttle_order(kd_req *kr);
 
 /**** kd_idem.c: Idempotency-Key ****/
 

@@ -61,11 +61,17 @@ function kd.post(path, body, token)
    return wrk.format("POST", path, h, body)
 end
 
--- the soak: stop each thread after its share of responses
-local seen = 0
+-- runs of KD_BENCH_LIMIT responses (the soak, cancelrequest): each
+-- thread stops after its share and leaves a marker for bench/run, which
+-- then ends wrk (wrk itself would sleep out its -d)
+local seen, stopped = 0, false
 function kd.count()
    seen = seen + 1
-   if kd.limit > 0 and seen >= math.ceil(kd.limit / kd.nthreads) then
+   if kd.limit > 0 and not stopped
+      and seen >= math.ceil(kd.limit / kd.nthreads) then
+      stopped = true
+      local f = io.open(kd.data .. "/done." .. (kd_tid or 0), "w")
+      if f then f:write(seen, "\n"); f:close() end
       wrk.thread:stop()
    end
 end

@@ -15,6 +15,7 @@ use Exporter 'import';
 use Time::HiRes ();
 use File::Temp ();
 use POSIX ();
+use HTTP::Request ();
 
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
                  secret schema_flavour kd_db parallel counts setting);
@@ -58,10 +59,15 @@ sub api {
         $ct ||= 'application/x-www-form-urlencoded';
     }
     push @h, 'Content-Type' => $ct if defined $ct && defined $content;
-    push @h, content => $content if defined $content;
-    no strict 'refs';
-    my $fn = "Apache::TestRequest::$method";
-    return $fn->($path, @h);
+    if ($method =~ /^(?:GET|POST|PUT|HEAD)$/) {
+        push @h, content => $content if defined $content;
+        no strict 'refs';
+        my $fn = "Apache::TestRequest::$method";
+        return $fn->($path, @h);
+    }
+    my $req = HTTP::Request->new($method, 'http://'
+        . Apache::TestRequest::hostport() . $path, [@h], $content);
+    return Apache::TestRequest::user_agent()->request($req);
 }
 
 sub _enc {
