@@ -27,40 +27,84 @@
 
 #include "mod_kdata.h"
 
-enum {                          /* kd_getinvoice columns */
-    KD_GI_ID = 0, KD_GI_NUM, KD_GI_USERID, KD_GI_DATE, KD_GI_DUEDATE,
-    KD_GI_DATEPAID, KD_GI_CAPTURE, KD_GI_SUBTOTAL, KD_GI_CREDIT, KD_GI_TAX,
-    KD_GI_TAX2, KD_GI_TOTAL, KD_GI_RATE, KD_GI_RATE2, KD_GI_STATUS,
-    KD_GI_METHOD, KD_GI_NOTES, KD_GI_PAYMENTS, KD_GI_CC
+/*
+ * getinvoice in one round trip: the caller, the invoice, its items and
+ * its payments as one UNION, told apart by the first column ('a'
+ * invoice, 'b' item, 'c' transaction) and ordered by it and then by id.
+ * Every part is joined to the caller's own invoice, so nothing of
+ * another client's can come back.
+ */
+enum {
+    KD_GI_KIND = 0,
+    KD_GI_CALLER,                               /* KD_CALLER_NCOLS */
+    KD_GI_ID = KD_GI_CALLER + KD_CALLER_NCOLS, KD_GI_NUM, KD_GI_USERID,
+    KD_GI_DATE, KD_GI_DUEDATE, KD_GI_DATEPAID, KD_GI_CAPTURE,
+    KD_GI_SUBTOTAL, KD_GI_CREDIT, KD_GI_TAX, KD_GI_TAX2, KD_GI_TOTAL,
+    KD_GI_RATE, KD_GI_RATE2, KD_GI_STATUS, KD_GI_METHOD, KD_GI_NOTES,
+    KD_GI_PAYMENTS, KD_GI_CC
+};
+/* Items and transactions use the columns from KD_GI_ID on, each as
+ * text: a UNION gives a column one type for all its rows, and a decimal
+ * of another scale would reformat the invoice's own amounts. */
+#define KD_GI_NULLS4 "NULL, NULL, NULL, NULL"
+#define KD_C(col) "CAST(" col " AS CHAR), "
+
+#define KD_GETINVOICE_COLS \
+    ", i.id, i.invoicenum, i.userid, i.date, i.duedate, i.datepaid, " \
+    "i.last_capture_attempt, i.subtotal, i.credit, i.tax, i.tax2, " \
+    "i.total, i.taxrate, i.taxrate2, i.status, i.paymentmethod, i.notes, " \
+    "(SELECT COALESCE(SUM(amountin - amountout), 0) FROM tblaccounts " \
+    "WHERE invoiceid = i.id), " \
+    "(SELECT COUNT(*) FROM tblpaymentgateways WHERE gateway = " \
+    "i.paymentmethod AND setting = 'type' AND value = 'CC'), 0 "
+#define KD_GETINVOICE_REST \
+    " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
+    "WHERE c.id = %d " \
+    "UNION ALL SELECT 'b', " KD_GI_NULLS4 ", " KD_C("it.id") KD_C("it.type") \
+    KD_C("it.relid") KD_C("it.description") KD_C("it.amount") \
+    KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, it.id " \
+    "FROM tblinvoiceitems it JOIN tblinvoices i ON i.id = it.invoiceid " \
+    "WHERE it.invoiceid = %d AND i.userid = %d " \
+    "UNION ALL SELECT 'c', " KD_GI_NULLS4 ", " KD_C("a.id") KD_C("a.userid") \
+    KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
+    KD_C("a.description") KD_C("a.amountin") KD_C("a.fees") \
+    KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \
+    KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL, " \
+    "NULL, NULL, a.id " \
+    "FROM tblaccounts a JOIN tblinvoices i ON i.id = a.invoiceid " \
+    "WHERE a.invoiceid = %d AND i.userid = %d ORDER BY 1, 25"
+
+/* Columns of a transaction, as WHMCS's GetInvoice names them. */
+static const char *const kd_tx_names[] = {
+    "id", "userid", "currency", "gateway", "date", "description",
+    "amountin", "fees", "amountout", "rate", "transid", "invoiceid",
+    "refundid", NULL
 };
 
+/* getinvoiceproduct: the caller, the service (h.id NULL: not theirs),
+ * then its invoices newest first. */
+#define KD_INVOICEPRODUCT_COLS \
+    ", h.id, i.id, i.userid, i.invoicenum, i.date, i.duedate, " \
+    "i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, i.total, i.taxrate, " \
+    "i.taxrate2, i.status, i.paymentmethod, i.notes "
+#define KD_INVOICEPRODUCT_JOINS \
+    " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
+    "LEFT JOIN tblinvoices i ON i.userid = h.userid " \
+    "AND (%s = '' OR i.status = %s) AND i.id IN (SELECT invoiceid " \
+    "FROM tblinvoiceitems WHERE type = 'Hosting' AND relid = h.id) " \
+    "WHERE c.id = %d ORDER BY i.date DESC, i.id DESC"
+#define KD_IP (KD_CALLER_NCOLS + 1)     /* first invoice column */
+
 const kd_stmt kd_stmts_invoice[] = {
-    {"kd_getinvoice",
-     "SELECT i.id, i.invoicenum, i.userid, i.date, i.duedate, i.datepaid, "
-     "i.last_capture_attempt, i.subtotal, i.credit, i.tax, i.tax2, "
-     "i.total, i.taxrate, i.taxrate2, i.status, i.paymentmethod, i.notes, "
-     "(SELECT COALESCE(SUM(amountin - amountout), 0) FROM tblaccounts "
-     "WHERE invoiceid = i.id), "
-     "(SELECT COUNT(*) FROM tblpaymentgateways WHERE gateway = "
-     "i.paymentmethod AND setting = 'type' AND value = 'CC') "
-     "FROM tblinvoices i WHERE i.id = %d AND i.userid = %d", 0},
-    {"kd_getinvoice_items",
-     "SELECT id, type, relid, description, amount, taxed "
-     "FROM tblinvoiceitems WHERE invoiceid = %d ORDER BY id", 0},
-    {"kd_getinvoice_transactions",
-     "SELECT id, userid, currency, gateway, date, description, amountin, "
-     "fees, amountout, rate, transid, invoiceid, refundid "
-     "FROM tblaccounts WHERE invoiceid = %d ORDER BY date, id", 0},
-    /* The service's owner first: no row means not theirs (or none). */
-    {"kd_invoiceproduct",
-     "SELECT h.id, i.id, i.userid, i.invoicenum, i.date, i.duedate, "
-     "i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, i.total, i.taxrate, "
-     "i.taxrate2, i.status, i.paymentmethod, i.notes "
-     "FROM tblhosting h LEFT JOIN tblinvoices i ON i.userid = h.userid "
-     "AND (%s = '' OR i.status = %s) AND i.id IN (SELECT invoiceid "
-     "FROM tblinvoiceitems WHERE type = 'Hosting' AND relid = h.id) "
-     "WHERE h.id = %d AND h.userid = %d "
-     "ORDER BY i.date DESC, i.id DESC", 0},
+    {"kd_getinvoice7", "SELECT 'a', " KD_CALLER_COLS7 KD_GETINVOICE_COLS
+     "FROM " KD_CALLER_FROM7 KD_GETINVOICE_REST, 0},
+    {"kd_getinvoice8", "SELECT 'a', " KD_CALLER_COLS8 KD_GETINVOICE_COLS
+     "FROM " KD_CALLER_FROM8 KD_GETINVOICE_REST, 1},
+    {"kd_invoiceproduct7", "SELECT " KD_CALLER_COLS7 KD_INVOICEPRODUCT_COLS
+     "FROM " KD_CALLER_FROM7 KD_INVOICEPRODUCT_JOINS, 0},
+    {"kd_invoiceproduct8", "SELECT " KD_CALLER_COLS8 KD_INVOICEPRODUCT_COLS
+     "FROM " KD_CALLER_FROM8 KD_INVOICEPRODUCT_JOINS, 1},
     {NULL, NULL, 0}
 };
 
@@ -84,98 +128,106 @@ static void kd_set_money(apr_pool_t *p, json_t *o, const char *k,
 int kd_ep_getinvoice(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[2];
+    const char *args[7], *iid_s, *cid_s;
     long long iid;
-    kd_rows *inv, *items, *tx;
-    json_t *body, *list, *o;
-    int rc, i;
+    kd_rows *rows;
+    json_t *body, *items, *txs, *o;
+    int rc, i, c, v8, n = 0;
 
-    if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT
-        || (rc = kd_auth_client(kr)) != KD_NEXT) {
+    if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "invoices")) {
+    if ((v8 = kd_auth_v8(kr)) < 0) {
+        return OK;
+    }
+    iid_s = kd_id(p, iid);
+    cid_s = kd_id(p, kr->caller.client_id);
+    if (v8) {
+        args[n++] = kd_id(p, kr->caller.user_id);
+    }
+    args[n++] = iid_s;
+    args[n++] = cid_s;
+    args[n++] = iid_s;
+    args[n++] = cid_s;
+    args[n++] = iid_s;
+    args[n++] = cid_s;
+    rc = kd_db_select(kr, v8 ? "kd_getinvoice8" : "kd_getinvoice7", &rows,
+                      n, args);
+    if (rc != KD_NEXT
+        || (rc = kd_auth_from_rows(kr, rows, KD_GI_CALLER)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kd_auth_allowed(kr, "invoices") || !kd_rows_get(rows, 0, KD_GI_ID)) {
         return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
-    }
-    args[0] = kd_id(p, iid);
-    args[1] = kd_id(p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_getinvoice", &inv, 2, args)) != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(inv) != 1) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
-    }
-    if ((rc = kd_db_select(kr, "kd_getinvoice_items", &items, 1, args))
-        != KD_NEXT
-        || (rc = kd_db_select(kr, "kd_getinvoice_transactions", &tx, 1,
-                              args)) != KD_NEXT) {
-        return rc;
     }
 
     body = json_object();
     kd_set(body, "result", "success");
-    kd_set(body, "invoiceid", kd_rows_get(inv, 0, KD_GI_ID));
-    kd_set(body, "invoicenum", kd_rows_get(inv, 0, KD_GI_NUM));
-    kd_set(body, "userid", kd_rows_get(inv, 0, KD_GI_USERID));
-    kd_set(body, "date", kd_rows_get(inv, 0, KD_GI_DATE));
-    kd_set(body, "duedate", kd_rows_get(inv, 0, KD_GI_DUEDATE));
-    kd_set(body, "datepaid", kd_rows_get(inv, 0, KD_GI_DATEPAID));
-    kd_set(body, "lastcaptureattempt", kd_rows_get(inv, 0, KD_GI_CAPTURE));
+    kd_set(body, "invoiceid", kd_rows_get(rows, 0, KD_GI_ID));
+    kd_set(body, "invoicenum", kd_rows_get(rows, 0, KD_GI_NUM));
+    kd_set(body, "userid", kd_rows_get(rows, 0, KD_GI_USERID));
+    kd_set(body, "date", kd_rows_get(rows, 0, KD_GI_DATE));
+    kd_set(body, "duedate", kd_rows_get(rows, 0, KD_GI_DUEDATE));
+    kd_set(body, "datepaid", kd_rows_get(rows, 0, KD_GI_DATEPAID));
+    kd_set(body, "lastcaptureattempt", kd_rows_get(rows, 0, KD_GI_CAPTURE));
     kd_set_money(p, body, "subtotal",
-                 kd_cents_of(kd_rows_get(inv, 0, KD_GI_SUBTOTAL)));
+                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_SUBTOTAL)));
     kd_set_money(p, body, "credit",
-                 kd_cents_of(kd_rows_get(inv, 0, KD_GI_CREDIT)));
-    kd_set_money(p, body, "tax", kd_cents_of(kd_rows_get(inv, 0, KD_GI_TAX)));
+                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_CREDIT)));
+    kd_set_money(p, body, "tax", kd_cents_of(kd_rows_get(rows, 0, KD_GI_TAX)));
     kd_set_money(p, body, "tax2",
-                 kd_cents_of(kd_rows_get(inv, 0, KD_GI_TAX2)));
+                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TAX2)));
     kd_set_money(p, body, "total",
-                 kd_cents_of(kd_rows_get(inv, 0, KD_GI_TOTAL)));
+                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TOTAL)));
     /* What is left to pay: the total less what tblaccounts records as
      * paid (credit has already come off the total). */
     kd_set_money(p, body, "balance",
-                 kd_cents_of(kd_rows_get(inv, 0, KD_GI_TOTAL))
-                 - kd_cents_of(kd_rows_get(inv, 0, KD_GI_PAYMENTS)));
-    kd_set(body, "taxrate", kd_rate_text(p, kd_rows_get(inv, 0, KD_GI_RATE)));
+                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TOTAL))
+                 - kd_cents_of(kd_rows_get(rows, 0, KD_GI_PAYMENTS)));
+    kd_set(body, "taxrate",
+           kd_rate_text(p, kd_rows_get(rows, 0, KD_GI_RATE)));
     kd_set(body, "taxrate2",
-           kd_rate_text(p, kd_rows_get(inv, 0, KD_GI_RATE2)));
-    kd_set(body, "status", kd_rows_get(inv, 0, KD_GI_STATUS));
-    kd_set(body, "paymentmethod", kd_rows_get(inv, 0, KD_GI_METHOD));
-    kd_set(body, "notes", kd_rows_get(inv, 0, KD_GI_NOTES));
+           kd_rate_text(p, kd_rows_get(rows, 0, KD_GI_RATE2)));
+    kd_set(body, "status", kd_rows_get(rows, 0, KD_GI_STATUS));
+    kd_set(body, "paymentmethod", kd_rows_get(rows, 0, KD_GI_METHOD));
+    kd_set(body, "notes", kd_rows_get(rows, 0, KD_GI_NOTES));
     json_object_set_new(body, "ccgateway",
-                        json_boolean(strcmp(kd_rows_get(inv, 0, KD_GI_CC),
+                        json_boolean(strcmp(kd_rows_get(rows, 0, KD_GI_CC),
                                             "0")));
 
-    list = json_array();
-    for (i = 0; i < kd_rows_count(items); i++) {
+    items = json_array();
+    txs = json_array();
+    for (i = 1; i < kd_rows_count(rows); i++) {
+        const char *kind = kd_rows_get(rows, i, KD_GI_KIND);
+
         o = json_object();
-        kd_set(o, "id", kd_rows_get(items, i, 0));
-        kd_set(o, "type", kd_rows_get(items, i, 1));
-        kd_set(o, "relid", kd_rows_get(items, i, 2));
-        kd_set(o, "description", kd_rows_get(items, i, 3));
-        kd_set_money(p, o, "amount", kd_cents_of(kd_rows_get(items, i, 4)));
-        kd_set(o, "taxed", kd_rows_get(items, i, 5));
-        json_array_append_new(list, o);
+        if (*kind == 'b') {
+            kd_set(o, "id", kd_rows_get(rows, i, KD_GI_ID));
+            kd_set(o, "type", kd_rows_get(rows, i, KD_GI_ID + 1));
+            kd_set(o, "relid", kd_rows_get(rows, i, KD_GI_ID + 2));
+            kd_set(o, "description", kd_rows_get(rows, i, KD_GI_ID + 3));
+            kd_set_money(p, o, "amount",
+                         kd_cents_of(kd_rows_get(rows, i, KD_GI_ID + 4)));
+            kd_set(o, "taxed", kd_rows_get(rows, i, KD_GI_ID + 5));
+            json_array_append_new(items, o);
+        }
+        else {
+            for (c = 0; kd_tx_names[c]; c++) {
+                kd_set(o, kd_tx_names[c], kd_rows_get(rows, i, KD_GI_ID + c));
+            }
+            json_array_append_new(txs, o);
+        }
     }
     o = json_object();
-    json_object_set_new(o, "item", list);
+    json_object_set_new(o, "item", items);
     json_object_set_new(body, "items", o);
-
-    if (kd_rows_count(tx) == 0) {
+    if (json_array_size(txs) == 0) {
+        json_decref(txs);
         kd_set(body, "transactions", "");
     }
     else {
-        list = json_array();
-        for (i = 0; i < kd_rows_count(tx); i++) {
-            int c;
-
-            o = json_object();
-            for (c = 0; c < kd_rows_ncols(tx); c++) {
-                kd_set(o, kd_rows_name(tx, c), kd_rows_get(tx, i, c));
-            }
-            json_array_append_new(list, o);
-        }
         o = json_object();
-        json_object_set_new(o, "transaction", list);
+        json_object_set_new(o, "transaction", txs);
         json_object_set_new(body, "transactions", o);
     }
     return kd_reply(kr, HTTP_OK, body);
@@ -184,11 +236,11 @@ int kd_ep_getinvoice(kd_req *kr)
 int kd_ep_getinvoiceproduct(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *status = kd_arg(kr, "status"), *args[4];
+    const char *status = kd_arg(kr, "status"), *args[5];
     long long sid;
     kd_rows *rows;
     json_t *body, *data, *o;
-    int rc, i;
+    int rc, i, v8, n = 0;
 
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
@@ -207,49 +259,57 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
                             "Payment Pending");
         }
     }
-    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+    if ((v8 = kd_auth_v8(kr)) < 0) {
+        return OK;
+    }
+    if (v8) {
+        args[n++] = kd_id(p, kr->caller.user_id);
+    }
+    args[n++] = kd_id(p, sid);
+    args[n++] = status;
+    args[n++] = status;
+    args[n++] = kd_id(p, kr->caller.client_id);
+    rc = kd_db_select(kr, v8 ? "kd_invoiceproduct8" : "kd_invoiceproduct7",
+                      &rows, n, args);
+    if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "invoices")) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages",
-                        "Product not exists or Permission denied!");
-    }
-    args[0] = status;
-    args[1] = status;
-    args[2] = kd_id(p, sid);
-    args[3] = kd_id(p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_invoiceproduct", &rows, 4, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) == 0) {
+    if (!kd_auth_allowed(kr, "invoices")
+        || !kd_rows_get(rows, 0, KD_CALLER_NCOLS)) {
         return kd_error(kr, HTTP_FORBIDDEN, "messages",
                         "Product not exists or Permission denied!");
     }
 
     data = json_array();
     for (i = 0; i < kd_rows_count(rows); i++) {
-        if (!kd_rows_get(rows, i, 1)) {
+        if (!kd_rows_get(rows, i, KD_IP)) {
             continue;           /* the service, with no invoice */
         }
         o = json_object();
-        json_object_set_new(o, "id",
-                            json_integer(apr_atoi64(kd_rows_get(rows, i, 1))));
-        kd_set(o, "userid", kd_rows_get(rows, i, 2));
-        kd_set(o, "invoicenum", kd_rows_get(rows, i, 3));
-        kd_set(o, "date", kd_rows_get(rows, i, 4));
-        kd_set(o, "duedate", kd_rows_get(rows, i, 5));
-        kd_set(o, "datepaid", kd_rows_get(rows, i, 6));
-        kd_set_money(p, o, "subtotal", kd_cents_of(kd_rows_get(rows, i, 7)));
-        kd_set_money(p, o, "credit", kd_cents_of(kd_rows_get(rows, i, 8)));
-        kd_set_money(p, o, "tax", kd_cents_of(kd_rows_get(rows, i, 9)));
-        kd_set_money(p, o, "tax2", kd_cents_of(kd_rows_get(rows, i, 10)));
-        kd_set_money(p, o, "total", kd_cents_of(kd_rows_get(rows, i, 11)));
-        kd_set(o, "taxrate", kd_rate_text(p, kd_rows_get(rows, i, 12)));
-        kd_set(o, "taxrate2", kd_rate_text(p, kd_rows_get(rows, i, 13)));
-        kd_set(o, "status", kd_rows_get(rows, i, 14));
-        kd_set(o, "paymentmethod", kd_rows_get(rows, i, 15));
-        kd_set(o, "notes", kd_rows_get(rows, i, 16));
+        json_object_set_new(o, "id", json_integer(apr_atoi64(
+                                kd_rows_get(rows, i, KD_IP))));
+        kd_set(o, "userid", kd_rows_get(rows, i, KD_IP + 1));
+        kd_set(o, "invoicenum", kd_rows_get(rows, i, KD_IP + 2));
+        kd_set(o, "date", kd_rows_get(rows, i, KD_IP + 3));
+        kd_set(o, "duedate", kd_rows_get(rows, i, KD_IP + 4));
+        kd_set(o, "datepaid", kd_rows_get(rows, i, KD_IP + 5));
+        kd_set_money(p, o, "subtotal",
+                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 6)));
+        kd_set_money(p, o, "credit",
+                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 7)));
+        kd_set_money(p, o, "tax",
+                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 8)));
+        kd_set_money(p, o, "tax2",
+                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 9)));
+        kd_set_money(p, o, "total",
+                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 10)));
+        kd_set(o, "taxrate",
+               kd_rate_text(p, kd_rows_get(rows, i, KD_IP + 11)));
+        kd_set(o, "taxrate2",
+               kd_rate_text(p, kd_rows_get(rows, i, KD_IP + 12)));
+        kd_set(o, "status", kd_rows_get(rows, i, KD_IP + 13));
+        kd_set(o, "paymentmethod", kd_rows_get(rows, i, KD_IP + 14));
+        kd_set(o, "notes", kd_rows_get(rows, i, KD_IP + 15));
         json_array_append_new(data, o);
     }
     body = json_object();

@@ -26,26 +26,32 @@
 
 #include "mod_kdata.h"
 
-/* Columns: the service, then one row per chosen option (NULLs when the
- * service has none). */
+/* Columns: the caller (KD_CALLER_*), the service, then one row per
+ * chosen option (NULLs when the service has none, or is not the
+ * caller's).  One round trip checks the caller and reads the service. */
 enum {
-    KD_P_ID = 0, KD_P_REGDATE, KD_P_NEXTDUE, KD_P_STATUS, KD_P_DOMAIN,
-    KD_P_DEDICATEDIP, KD_P_ASSIGNEDIPS, KD_P_CYCLE, KD_P_USERNAME,
-    KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY
+    KD_P_ID = KD_CALLER_NCOLS, KD_P_REGDATE, KD_P_NEXTDUE, KD_P_STATUS,
+    KD_P_DOMAIN, KD_P_DEDICATEDIP, KD_P_ASSIGNEDIPS, KD_P_CYCLE,
+    KD_P_USERNAME, KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY
 };
 
+#define KD_GETPRODUCT_COLS \
+    ", h.id, h.regdate, h.nextduedate, h.domainstatus, h.domain, " \
+    "h.dedicatedip, h.assignedips, h.billingcycle, h.username, " \
+    "o.optionname, o.optiontype, s.optionname, hc.qty "
+#define KD_GETPRODUCT_JOINS \
+    " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
+    "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \
+    "LEFT JOIN tblproductconfigoptions o ON o.id = hc.configid " \
+    "LEFT JOIN tblproductconfigoptionssub s ON s.id = hc.optionid " \
+    "AND s.configid = o.id " \
+    "WHERE c.id = %d ORDER BY o.`order`, o.id"
+
 const kd_stmt kd_stmts_product[] = {
-    {"kd_getproduct",
-     "SELECT h.id, h.regdate, h.nextduedate, h.domainstatus, h.domain, "
-     "h.dedicatedip, h.assignedips, h.billingcycle, h.username, "
-     "o.optionname, o.optiontype, s.optionname, hc.qty "
-     "FROM tblhosting h "
-     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id "
-     "LEFT JOIN tblproductconfigoptions o ON o.id = hc.configid "
-     "LEFT JOIN tblproductconfigoptionssub s ON s.id = hc.optionid "
-     "AND s.configid = o.id "
-     "WHERE h.id = %d AND h.userid = %d "
-     "ORDER BY o.`order`, o.id", 0},
+    {"kd_getproduct7", "SELECT " KD_CALLER_COLS7 KD_GETPRODUCT_COLS
+     "FROM " KD_CALLER_FROM7 KD_GETPRODUCT_JOINS, 0},
+    {"kd_getproduct8", "SELECT " KD_CALLER_COLS8 KD_GETPRODUCT_COLS
+     "FROM " KD_CALLER_FROM8 KD_GETPRODUCT_JOINS, 1},
     {NULL, NULL, 0}
 };
 
@@ -93,29 +99,28 @@ static const char *kd_option_value(apr_pool_t *p, const kd_rows *rows,
 int kd_ep_getproduct(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[2], *opt[KD_OPT_COUNT] = {0};
+    const char *args[3], *opt[KD_OPT_COUNT] = {0};
     long long sid;
     kd_rows *rows;
     json_t *body, *prod;
-    int rc, i, k;
+    int rc, i, k, v8;
 
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
     }
-    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+    if ((v8 = kd_auth_v8(kr)) < 0) {
+        return OK;
+    }
+    args[0] = kd_id(p, kr->caller.user_id);
+    args[1] = kd_id(p, sid);
+    args[2] = kd_id(p, kr->caller.client_id);
+    rc = v8 ? kd_db_select(kr, "kd_getproduct8", &rows, 3, args)
+            : kd_db_select(kr, "kd_getproduct7", &rows, 2, args + 1);
+    if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "products")) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages",
-                        "Permission denied!");
-    }
-    args[0] = apr_ltoa(p, (long)sid);
-    args[1] = apr_ltoa(p, (long)kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_getproduct", &rows, 2, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) == 0) {
+    if (!kd_auth_allowed(kr, "products")
+        || !kd_rows_get(rows, 0, KD_P_ID)) {
         return kd_error(kr, HTTP_FORBIDDEN, "messages",
                         "Permission denied!");
     }
@@ -135,7 +140,7 @@ int kd_ep_getproduct(kd_req *kr)
     }
 
     prod = json_object();
-    json_object_set_new(prod, "serviceid", kd_json_str(args[0]));
+    json_object_set_new(prod, "serviceid", kd_json_str(args[1]));
     json_object_set_new(prod, "regdate",
                         kd_json_str(kd_rows_get(rows, 0, KD_P_REGDATE)));
     json_object_set_new(prod, "nextduedate",
@@ -163,7 +168,7 @@ int kd_ep_getproduct(kd_req *kr)
 
     body = json_object();
     json_object_set_new(body, "result", json_string("success"));
-    json_object_set_new(body, "serviceid", kd_json_str(args[0]));
+    json_object_set_new(body, "serviceid", kd_json_str(args[1]));
     json_object_set_new(body, "product", prod);
     return kd_reply(kr, HTTP_OK, body);
 }

@@ -34,17 +34,13 @@
 
 #include "mod_kdata.h"
 
-/* Columns: id, status, the credential's password hash, then (WHMCS 8)
- * the user's link to the client. */
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",
-     "SELECT id, status, password FROM tblclients WHERE id = %d", 0},
+     "SELECT " KD_CALLER_COLS7 " FROM " KD_CALLER_FROM7 " WHERE c.id = %d",
+     0},
     {"kd_auth_client8",
-     "SELECT c.id, c.status, u.password, uc.owner, uc.permissions "
-     "FROM tblclients c LEFT JOIN tblusers_clients uc "
-     "ON uc.client_id = c.id AND uc.auth_user_id = %d "
-     "LEFT JOIN tblusers u ON u.id = uc.auth_user_id "
-     "WHERE c.id = %d", 1},
+     "SELECT " KD_CALLER_COLS8 " FROM " KD_CALLER_FROM8 " WHERE c.id = %d",
+     1},
     {NULL, NULL, 0}
 };
 
@@ -191,62 +187,67 @@ int kd_auth_token(kd_req *kr)
     return kd_auth_not_revoked(kr);
 }
 
-int kd_auth_client(kd_req *kr)
+int kd_auth_v8(kd_req *kr)
 {
-    kd_caller *c = &kr->caller;
-    const char *args[2];
-    kd_rows *rows;
     kd_schema schema;
-    int rc;
 
-    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
-        return rc;
+    if (kd_db_acquire(kr) != KD_NEXT) {
+        return -1;
     }
     if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
-        return OK;
+        return -1;
     }
-    args[0] = apr_ltoa(kr->r->pool, (long)c->user_id);
-    args[1] = apr_ltoa(kr->r->pool, (long)c->client_id);
-    if (schema == KD_SCHEMA_WHMCS8 && c->user_id > 0) {
-        rc = kd_db_select(kr, "kd_auth_client8", &rows, 2, args);
-    }
-    else {
-        rc = kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
-    }
-    if (rc != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) != 1) {
+    /* A token without a user (WHMCS 7, or issued then) acts as owner. */
+    return schema == KD_SCHEMA_WHMCS8 && kr->caller.user_id > 0;
+}
+
+int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col)
+{
+    kd_caller *c = &kr->caller;
+    const char *owner;
+
+    if (kd_rows_count(rows) < 1) {
         return kd_token_error(kr, "token invalid", "client no longer exists");
     }
-    c->status = kd_rows_get(rows, 0, 1);
-    c->pwhash = kd_rows_get(rows, 0, 2);
-    if (schema == KD_SCHEMA_WHMCS8 && c->user_id > 0) {
-        const char *owner = kd_rows_get(rows, 0, 3);
-
-        if (!owner) {
-            return kd_token_error(kr, "token invalid",
-                                  "user no longer linked to the client");
-        }
-        c->owner = strcmp(owner, "0") != 0;
-        c->permissions = kd_rows_get(rows, 0, 4);
+    c->status = kd_rows_get(rows, 0, col);
+    c->pwhash = kd_rows_get(rows, 0, col + 1);
+    owner = kd_rows_get(rows, 0, col + 2);
+    if (!owner) {
+        return kd_token_error(kr, "token invalid",
+                              "user no longer linked to the client");
     }
-    else {
-        /* WHMCS 7 has one login per client: its owner. */
-        c->owner = 1;
-    }
+    c->owner = strcmp(owner, "0") != 0;
+    c->permissions = kd_rows_get(rows, 0, col + 3);
     /* A password changed since the token was issued ends it. */
     if (c->claims.pwf[0]) {
         char now[32];
 
         kd_auth_fingerprint(kr, c->pwhash, now);
-        if (CRYPTO_memcmp(now, c->claims.pwf, sizeof(now) - 9)
-            || strcmp(now, c->claims.pwf)) {
+        if (CRYPTO_memcmp(now, c->claims.pwf, 23)) {
             return kd_token_error(kr, "token invalid",
                                   "password changed since it was issued");
         }
     }
     return KD_NEXT;
+}
+
+int kd_auth_client(kd_req *kr)
+{
+    const char *args[2];
+    kd_rows *rows;
+    int rc, v8 = kd_auth_v8(kr);
+
+    if (v8 < 0) {
+        return OK;
+    }
+    args[0] = apr_ltoa(kr->r->pool, (long)kr->caller.user_id);
+    args[1] = apr_ltoa(kr->r->pool, (long)kr->caller.client_id);
+    rc = v8 ? kd_db_select(kr, "kd_auth_client8", &rows, 2, args)
+            : kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    return kd_auth_from_rows(kr, rows, 0);
 }
 
 int kd_auth_allowed(const kd_req *kr, const char *permission)

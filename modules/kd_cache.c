@@ -40,8 +40,10 @@ static const char *kd_mutex_file;
 
 int kd_cache_pre_config(apr_pool_t *pconf)
 {
-    return ap_mutex_register(pconf, KD_CACHE_MUTEX, NULL, APR_LOCK_DEFAULT,
-                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    apr_status_t rv = ap_mutex_register(pconf, KD_CACHE_MUTEX, NULL,
+                                        APR_LOCK_DEFAULT, 0);
+
+    return rv == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 int kd_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
