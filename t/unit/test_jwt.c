@@ -240,6 +240,29 @@ static void test_uid(void)
     claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
                 "\"exp\":9999999999,\"jti\":\"j\",\"uid\":-3}",
                 KD_JWT_BAD_CLAIMS, "uid negative: refused");
+
+    /* pwf: ours, optional, a short string when present. */
+    strcpy(c.pwf, "abcDEF012_-xyz");
+    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    memset(&out, 0x55, sizeof(out));
+    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+           KD_JWT_OK, "pwf: verifies");
+    is_str(out.pwf, "abcDEF012_-xyz", "pwf: read back");
+    c.pwf[0] = '\0';
+    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+           KD_JWT_OK, "pwf empty: not sent");
+    is_str(out.pwf, "", "pwf absent: empty");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"pwf\":7}",
+                KD_JWT_BAD_CLAIMS, "pwf a number: refused");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"pwf\":\"\"}",
+                KD_JWT_BAD_CLAIMS, "pwf empty string: refused");
+    claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
+                "\"exp\":9999999999,\"jti\":\"j\",\"pwf\":"
+                "\"0123456789012345678901234567890123\"}",
+                KD_JWT_BAD_CLAIMS, "pwf too long: refused");
 }
 
 static void test_alg(void)
