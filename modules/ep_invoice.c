@@ -30,7 +30,8 @@
 /*
  * getinvoice in one round trip: the caller, the invoice, its items and
  * its payments as one UNION, told apart by the first column ('a'
- * invoice, 'b' item, 'c' transaction) and ordered by it and then by id.
+ * invoice, 'b' item, 'c' transaction) and put in order (kind, then id)
+ * here: an ORDER BY made MariaDB sort through a temporary table.
  * Every part is joined to the caller's own invoice, so nothing of
  * another client's can come back.
  */
@@ -73,7 +74,7 @@ enum {
     KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL, " \
     "NULL, NULL, a.id " \
     "FROM tblaccounts a JOIN tblinvoices i ON i.id = a.invoiceid " \
-    "WHERE a.invoiceid = %d AND i.userid = %d ORDER BY 1, 25"
+    "WHERE a.invoiceid = %d AND i.userid = %d"
 
 /* Columns of a transaction, as WHMCS's GetInvoice names them. */
 static const char *const kd_tx_names[] = {
@@ -83,17 +84,20 @@ static const char *const kd_tx_names[] = {
 };
 
 /* getinvoiceproduct: the caller, the service (h.id NULL: not theirs),
- * then its invoices newest first. */
+ * then its invoices, one row per Hosting line, found through WHMCS's
+ * tblinvoiceitems (userid, type, relid) index however many invoices
+ * the client has; lines of one invoice are merged and the invoices put
+ * newest first here. */
 #define KD_INVOICEPRODUCT_COLS \
     ", h.id, i.id, i.userid, i.invoicenum, i.date, i.duedate, " \
     "i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, i.total, i.taxrate, " \
     "i.taxrate2, i.status, i.paymentmethod, i.notes "
 #define KD_INVOICEPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
-    "LEFT JOIN tblinvoices i ON i.userid = h.userid " \
-    "AND (%s = '' OR i.status = %s) AND i.id IN (SELECT invoiceid " \
-    "FROM tblinvoiceitems WHERE type = 'Hosting' AND relid = h.id) " \
-    "WHERE c.id = %d ORDER BY i.date DESC, i.id DESC"
+    "LEFT JOIN tblinvoiceitems it ON it.userid = c.id " \
+    "AND it.type = 'Hosting' AND it.relid = h.id " \
+    "LEFT JOIN tblinvoices i ON i.id = it.invoiceid AND i.userid = c.id " \
+    "AND (%s = '' OR i.status = %s) WHERE c.id = %d"
 #define KD_IP (KD_CALLER_NCOLS + 1)     /* first invoice column */
 
 const kd_stmt kd_stmts_invoice[] = {
@@ -107,6 +111,32 @@ const kd_stmt kd_stmts_invoice[] = {
      "FROM " KD_CALLER_FROM8 KD_INVOICEPRODUCT_JOINS, 1},
     {NULL, NULL, 0}
 };
+
+typedef struct {
+    const kd_rows *rows;
+    int row;
+    int kind;                   /* getinvoice: 'a', 'b', 'c' */
+    apr_int64_t id;
+    const char *date;           /* getinvoiceproduct */
+} kd_sorted;
+
+static int kd_by_kind_id(const void *a, const void *b)
+{
+    const kd_sorted *x = a, *y = b;
+
+    if (x->kind != y->kind) {
+        return x->kind - y->kind;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int kd_newest_first(const void *a, const void *b)
+{
+    const kd_sorted *x = a, *y = b;
+    int c = strcmp(y->date, x->date);
+
+    return c ? c : (y->id < x->id ? -1 : y->id > x->id);
+}
 
 static const char *const kd_invoice_statuses[] = {
     "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Draft",
@@ -132,7 +162,8 @@ int kd_ep_getinvoice(kd_req *kr)
     long long iid;
     kd_rows *rows;
     json_t *body, *items, *txs, *o;
-    int rc, i, c, v8, n = 0;
+    kd_sorted *sorted;
+    int rc, i, j, c, v8, n = 0, nsorted;
 
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
@@ -153,8 +184,18 @@ int kd_ep_getinvoice(kd_req *kr)
     args[n++] = cid_s;
     rc = kd_db_select(kr, v8 ? "kd_getinvoice8" : "kd_getinvoice7", &rows,
                       n, args);
-    if (rc != KD_NEXT
-        || (rc = kd_auth_from_rows(kr, rows, KD_GI_CALLER)) != KD_NEXT) {
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    /* The caller's row ('a') first; none at all: the client is gone. */
+    for (i = 0; i < kd_rows_count(rows)
+                && *kd_rows_get(rows, i, KD_GI_KIND) != 'a'; i++) {
+    }
+    if (i == kd_rows_count(rows)) {
+        kd_rows_truncate(rows, 0);
+    }
+    kd_rows_move_first(rows, i);
+    if ((rc = kd_auth_from_rows(kr, rows, KD_GI_CALLER)) != KD_NEXT) {
         return rc;
     }
     if (!kd_auth_allowed(kr, "invoices") || !kd_rows_get(rows, 0, KD_GI_ID)) {
@@ -195,10 +236,23 @@ int kd_ep_getinvoice(kd_req *kr)
                         json_boolean(strcmp(kd_rows_get(rows, 0, KD_GI_CC),
                                             "0")));
 
+    /* Row 0 is the invoice; the rest in order of kind, then id. */
+    nsorted = kd_rows_count(rows) - 1;
+    sorted = apr_palloc(p, sizeof(*sorted) * (nsorted + 1));
+    for (i = 0; i < nsorted; i++) {
+        sorted[i].row = i + 1;
+        sorted[i].kind = *kd_rows_get(rows, i + 1, KD_GI_KIND);
+        sorted[i].id = apr_atoi64(kd_rows_get(rows, i + 1, KD_GI_ID));
+    }
+    qsort(sorted, (size_t)nsorted, sizeof(*sorted), kd_by_kind_id);
+
     items = json_array();
     txs = json_array();
-    for (i = 1; i < kd_rows_count(rows); i++) {
-        const char *kind = kd_rows_get(rows, i, KD_GI_KIND);
+    for (j = 0; j < nsorted; j++) {
+        const char *kind;
+
+        i = sorted[j].row;
+        kind = kd_rows_get(rows, i, KD_GI_KIND);
 
         o = json_object();
         if (*kind == 'b') {
@@ -239,8 +293,9 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
     const char *status = kd_arg(kr, "status"), *args[5];
     long long sid;
     kd_rows *rows;
+    kd_sorted *sorted;
     json_t *body, *data, *o;
-    int rc, i, v8, n = 0;
+    int rc, i, j, v8, n = 0;
 
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
@@ -280,10 +335,26 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
                         "Product not exists or Permission denied!");
     }
 
-    data = json_array();
-    for (i = 0; i < kd_rows_count(rows); i++) {
+    /* One entry per invoice (an invoice may bill the service on more
+     * than one line), newest first. */
+    sorted = apr_palloc(p, sizeof(*sorted) * (kd_rows_count(rows) + 1));
+    for (i = 0, n = 0; i < kd_rows_count(rows); i++) {
         if (!kd_rows_get(rows, i, KD_IP)) {
             continue;           /* the service, with no invoice */
+        }
+        sorted[n].row = i;
+        sorted[n].id = apr_atoi64(kd_rows_get(rows, i, KD_IP));
+        sorted[n].date = kd_rows_get(rows, i, KD_IP + 3);
+        sorted[n].date = sorted[n].date ? sorted[n].date : "";
+        n++;
+    }
+    qsort(sorted, (size_t)n, sizeof(*sorted), kd_newest_first);
+
+    data = json_array();
+    for (j = 0; j < n; j++) {
+        i = sorted[j].row;
+        if (j && sorted[j].id == sorted[j - 1].id) {
+            continue;
         }
         o = json_object();
         json_object_set_new(o, "id", json_integer(apr_atoi64(

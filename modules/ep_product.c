@@ -28,24 +28,28 @@
 
 /* Columns: the caller (KD_CALLER_*), the service, then one row per
  * chosen option (NULLs when the service has none, or is not the
- * caller's).  One round trip checks the caller and reads the service. */
+ * caller's).  One round trip checks the caller and reads the service.
+ * No ORDER BY: sorting made MariaDB build a temporary table for every
+ * call; when two options share a display name, the one WHMCS lists
+ * first (order, then id) is picked here instead. */
 enum {
     KD_P_ID = KD_CALLER_NCOLS, KD_P_REGDATE, KD_P_NEXTDUE, KD_P_STATUS,
     KD_P_DOMAIN, KD_P_DEDICATEDIP, KD_P_ASSIGNEDIPS, KD_P_CYCLE,
-    KD_P_USERNAME, KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY
+    KD_P_USERNAME, KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY,
+    KD_P_OPTORDER, KD_P_OPTID
 };
 
 #define KD_GETPRODUCT_COLS \
     ", h.id, h.regdate, h.nextduedate, h.domainstatus, h.domain, " \
     "h.dedicatedip, h.assignedips, h.billingcycle, h.username, " \
-    "o.optionname, o.optiontype, s.optionname, hc.qty "
+    "o.optionname, o.optiontype, s.optionname, hc.qty, o.`order`, o.id "
 #define KD_GETPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \
     "LEFT JOIN tblproductconfigoptions o ON o.id = hc.configid " \
     "LEFT JOIN tblproductconfigoptionssub s ON s.id = hc.optionid " \
     "AND s.configid = o.id " \
-    "WHERE c.id = %d ORDER BY o.`order`, o.id"
+    "WHERE c.id = %d"
 
 const kd_stmt kd_stmts_product[] = {
     {"kd_getproduct7", "SELECT " KD_CALLER_COLS7 KD_GETPRODUCT_COLS
@@ -100,6 +104,9 @@ int kd_ep_getproduct(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
     const char *args[3], *opt[KD_OPT_COUNT] = {0};
+    struct {
+        long order, id;
+    } best[KD_OPT_COUNT];
     long long sid;
     kd_rows *rows;
     json_t *body, *prod;
@@ -127,15 +134,24 @@ int kd_ep_getproduct(kd_req *kr)
 
     for (i = 0; i < kd_rows_count(rows); i++) {
         const char *name = kd_rows_get(rows, i, KD_P_OPTNAME);
+        long order, id;
 
         if (!name) {
             continue;
         }
         name = kd_display_name(p, name);
+        order = atol(kd_rows_get(rows, i, KD_P_OPTORDER));
+        id = atol(kd_rows_get(rows, i, KD_P_OPTID));
         for (k = 0; k < KD_OPT_COUNT; k++) {
-            if (!opt[k] && !strcasecmp(name, kr->sconf->opt_name[k])) {
-                opt[k] = kd_option_value(p, rows, i);
+            if (strcasecmp(name, kr->sconf->opt_name[k])
+                || (opt[k] && (order > best[k].order
+                               || (order == best[k].order
+                                   && id > best[k].id)))) {
+                continue;
             }
+            opt[k] = kd_option_value(p, rows, i);
+            best[k].order = order;
+            best[k].id = id;
         }
     }
 

@@ -405,3 +405,22 @@ const char *kd_rows_name(const kd_rows *rows, int col)
     }
     return rows->names[col];
 }
+
+void kd_rows_move_first(kd_rows *rows, int i)
+{
+    const char **row;
+
+    if (!rows || i <= 0 || i >= rows->nrows) {
+        return;
+    }
+    row = rows->cells[i];
+    memmove(rows->cells + 1, rows->cells, sizeof(char **) * i);
+    rows->cells[0] = row;
+}
+
+void kd_rows_truncate(kd_rows *rows, int n)
+{
+    if (rows && n >= 0 && n < rows->nrows) {
+        rows->nrows = n;
+    }
+}

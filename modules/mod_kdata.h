@@ -245,6 +245,10 @@ int kd_rows_ncols(const kd_rows *rows);
 const char *kd_rows_get(const kd_rows *rows, int i, int col);
 /** Column name. */
 const char *kd_rows_name(const kd_rows *rows, int col);
+/** Move row i to the front, keeping the others' order. */
+void kd_rows_move_first(kd_rows *rows, int i);
+/** Keep only the first n rows. */
+void kd_rows_truncate(kd_rows *rows, int n);
 
 /**** kd_auth.c: the bearer guard ****/
 

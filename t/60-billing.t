@@ -8,7 +8,7 @@ use KData::Test;
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 72, need_module 'kdata', 'dbd';
+plan tests => 74, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -136,6 +136,16 @@ sql("INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, "
 is_deeply [map { $_->{id} } @{ json_of(call('getinvoiceproduct',
                                             { serviceid => $sid }))->{data} }],
     [$renewal, $iid], 'getinvoiceproduct: newest first';
+sql("INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, "
+    . "description, amount, taxed, duedate, paymentmethod, notes) VALUES "
+    . "($renewal, 1, 'Hosting', $sid, 'second line', 5.00, 0, '2030-01-01', "
+    . "'banktransfer', '')");
+is_deeply [map { $_->{id} } @{ json_of(call('getinvoiceproduct',
+                                            { serviceid => $sid }))->{data} }],
+    [$renewal, $iid], 'getinvoiceproduct: an invoice with two lines, once';
+is_deeply [map { $_->{description} } @{ json_of(call('getinvoice',
+        { invoiceid => $renewal }))->{items}{item} }],
+    ['renewal', 'second line'], 'getinvoice: items in id order';
 for my $s (2, 99999) {
     $res = call('getinvoiceproduct', { serviceid => $s });
     is_deeply [$res->code, json_of($res)],
