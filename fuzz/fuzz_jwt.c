@@ -21,8 +21,8 @@
  *  1. as a token, verified under a fixed key (shape, base64url, MAC);
  *  2. as "header\npayload" JSON, made into a token with a valid MAC, so
  *     that the header and claim checks behind the MAC are reached;
- *  3. as the source of claims, which are signed and must verify back to
- *     the same claims (the round trip invariant).
+ *  3. as the source of claims (uid and pwf included), which are signed
+ *     and must verify back to the same claims (the round trip invariant).
  */
 
 #include <stdint.h>
@@ -49,7 +49,8 @@ static void check_claims(kd_jwt_status st, const kd_jwt_claims *c)
         abort();
     }
     if (st != KD_JWT_OK) {
-        if (c->sub != 0 || c->iss[0] != '\0' || c->jti[0] != '\0') {
+        if (c->sub != 0 || c->iss[0] != '\0' || c->jti[0] != '\0'
+            || c->uid != 0 || c->pwf[0] != '\0') {
             abort();
         }
         return;
@@ -57,6 +58,8 @@ static void check_claims(kd_jwt_status st, const kd_jwt_claims *c)
     if (c->sub < 1 || c->sub > INT_MAX53 || strcmp(c->iss, ISSUER) != 0
         || c->jti[0] == '\0'
         || memchr(c->jti, '\0', KD_JWT_MAX_STR) == NULL
+        || c->uid < 0 || c->uid > INT_MAX53
+        || memchr(c->pwf, '\0', sizeof(c->pwf)) == NULL
         || NOW >= c->exp || c->nbf > NOW || c->iat > NOW) {
         abort();
     }
@@ -140,11 +143,11 @@ static long long take(const uint8_t **p, const uint8_t *end)
     return (long long)(v >> 11);        /* 0 .. 2^53 - 1 */
 }
 
-/* Bytes to a claim string, as they come (possibly invalid UTF-8). */
-static void take_str(char *out, const uint8_t **p, const uint8_t *end,
-                     int nonempty)
+/* Bytes to a claim string of cap bytes, as they come (maybe not UTF-8). */
+static void take_str(char *out, size_t cap, const uint8_t **p,
+                     const uint8_t *end, int nonempty)
 {
-    size_t n = 0, want = *p < end ? *(*p)++ % KD_JWT_MAX_STR : 0;
+    size_t n = 0, want = *p < end ? *(*p)++ % cap : 0;
 
     while (n < want && *p < end) {
         out[n] = (char)*(*p)++;
@@ -176,8 +179,11 @@ static void round_trip(const uint8_t *data, size_t size)
     in.iat = take(&p, end);
     in.nbf = take(&p, end);
     in.exp = take(&p, end);
-    take_str(in.iss, &p, end, 0);
-    take_str(in.jti, &p, end, 1);
+    take_str(in.iss, sizeof(in.iss), &p, end, 0);
+    take_str(in.jti, sizeof(in.jti), &p, end, 1);
+    /* Optional claims last, so that shorter inputs leave them out. */
+    in.uid = take(&p, end);
+    take_str(in.pwf, sizeof(in.pwf), &p, end, 0);
 
     n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &in);
     if (n == 0) {
@@ -193,8 +199,9 @@ static void round_trip(const uint8_t *data, size_t size)
     if (now < in.exp) {
         if (st != KD_JWT_OK || out.sub != in.sub || out.iat != in.iat
             || out.nbf != in.nbf || out.exp != in.exp
-            || strcmp(out.iss, in.iss) != 0
-            || strcmp(out.jti, in.jti) != 0) {
+            || out.uid != in.uid || strcmp(out.iss, in.iss) != 0
+            || strcmp(out.jti, in.jti) != 0
+            || strcmp(out.pwf, in.pwf) != 0) {
             abort();
         }
     }

@@ -105,6 +105,7 @@ int kd_auth_revoke(kd_req *kr)
      * or log out the same token, only one finds it still valid. */
     found = kd_cache_get(r, key, buf, &len);
     if (found == 1) {
+        kd_cache_filter_set(kr->caller.claims.jti);
         found = kd_cache_put(r, key, apr_time_from_sec(
                              kr->caller.claims.exp + kr->sconf->leeway + 1),
                              &one, 1) ? -1 : 1;
@@ -133,6 +134,9 @@ static int kd_auth_not_revoked(kd_req *kr)
     unsigned int len = sizeof(buf);
     int found;
 
+    if (kd_cache_filter_clear(kr->caller.claims.jti)) {
+        return KD_NEXT;
+    }
     if (kd_cache_lock(r)) {
         return kd_internal(kr);
     }

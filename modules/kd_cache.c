@@ -25,6 +25,7 @@
 
 #include "apr_strings.h"
 #include "apr_global_mutex.h"
+#include "apr_shm.h"
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "util_mutex.h"
@@ -38,6 +39,16 @@ static ap_socache_instance_t *kd_instance;
 static apr_global_mutex_t *kd_mutex;
 static const char *kd_mutex_file;
 
+/* A filter of revoked token ids, in memory shared by this host's
+ * processes: a bit per hash, set when a token is revoked and never
+ * cleared.  A clear bit proves the token was not revoked here, so the
+ * usual request skips the cache and its global mutex; a set bit (a
+ * revocation, or rarely a collision) asks the cache.  Only used with a
+ * host-local provider: with memcache or redis a revocation made on
+ * another host sets no bit here. */
+#define KD_FILTER_BITS (1 << 20)
+static apr_shm_t *kd_filter_shm;
+static apr_uint32_t *kd_filter;
 int kd_cache_pre_config(apr_pool_t *pconf)
 {
     apr_status_t rv = ap_mutex_register(pconf, KD_CACHE_MUTEX, NULL,
@@ -78,6 +89,20 @@ int kd_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                 NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (!strcmp(name, "shmcb") || !strcmp(name, "dbm")
+        || !strcmp(name, "shm")) {
+        rv = apr_shm_create(&kd_filter_shm, KD_FILTER_BITS / 8, NULL, pconf);
+        if (rv == APR_SUCCESS) {
+            kd_filter = apr_shm_baseaddr_get(kd_filter_shm);
+            memset(kd_filter, 0, KD_FILTER_BITS / 8);
+        }
+        else {
+            kd_filter = NULL;   /* every check then asks the cache */
+        }
+    }
+    else {
+        kd_filter = NULL;
     }
     rv = kd_provider->init(kd_instance, "mod_kdata", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
@@ -180,4 +205,38 @@ void kd_cache_del(request_rec *r, const char *key)
     key = kd_key(r, key);
     kd_provider->remove(kd_instance, r->server, (const unsigned char *)key,
                         (unsigned int)strlen(key), r->pool);
+}
+
+static apr_uint32_t kd_filter_bit(const char *key)
+{
+    apr_uint32_t h = 2166136261u;
+
+    /* FNV-1a: the ids are random already; this only spreads them. */
+    for (; *key; key++) {
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    }
+    return h & (KD_FILTER_BITS - 1);
+}
+
+void kd_cache_filter_set(const char *key)
+{
+    apr_uint32_t bit;
+
+    if (kd_filter) {
+        bit = kd_filter_bit(key);
+        __atomic_fetch_or(&kd_filter[bit / 32], 1u << (bit % 32),
+                          __ATOMIC_SEQ_CST);
+    }
+}
+
+int kd_cache_filter_clear(const char *key)
+{
+    apr_uint32_t bit;
+
+    if (!kd_filter) {
+        return 0;
+    }
+    bit = kd_filter_bit(key);
+    return !(__atomic_load_n(&kd_filter[bit / 32], __ATOMIC_SEQ_CST)
+             & (1u << (bit % 32)));
 }
