@@ -41,7 +41,8 @@ const kd_stmt kd_stmts_cancel[] = {
      "updated_at) VALUES (%s, %d, %s, %s, %s, %s)", 0},
     /* The client's Unpaid invoices billing the service, locked. */
     {"kd_cancel_invoices",
-     "SELECT id, invoicenum, subtotal, credit, tax, tax2, total, taxrate, "
+     "SELECT id, " KD_TXT("invoicenum", 255) ", subtotal, credit, tax, "
+     "tax2, total, taxrate, "
      "taxrate2 FROM tblinvoices WHERE userid = %d AND status = 'Unpaid' "
      "AND id IN (SELECT invoiceid FROM tblinvoiceitems WHERE type = "
      "'Hosting' AND relid = %d) ORDER BY id FOR UPDATE", 0},

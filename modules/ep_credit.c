@@ -38,7 +38,8 @@ const kd_stmt kd_stmts_credit[] = {
     {"kd_credit_client",
      "SELECT credit FROM tblclients WHERE id = %d FOR UPDATE", 0},
     {"kd_credit_invoice",
-     "SELECT userid, invoicenum, status, subtotal, credit, tax, tax2, "
+     "SELECT userid, " KD_TXT("invoicenum", 255) ", "
+     KD_TXT("status", 32) ", subtotal, credit, tax, tax2, "
      "total, taxrate, taxrate2, (SELECT COALESCE(SUM(amountin - amountout),"
      " 0) FROM tblaccounts WHERE invoiceid = i.id) "
      "FROM tblinvoices i WHERE id = %d FOR UPDATE", 0},

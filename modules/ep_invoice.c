@@ -48,12 +48,14 @@ enum {
  * text: a UNION gives a column one type for all its rows, and a decimal
  * of another scale would reformat the invoice's own amounts. */
 #define KD_GI_NULLS4 "NULL, NULL, NULL, NULL"
-#define KD_C(col) "CAST(" col " AS CHAR), "
+#define KD_C(col) KD_TXT(col, 255) ", "
 
 #define KD_GETINVOICE_COLS \
-    ", i.id, i.invoicenum, i.userid, i.date, i.duedate, i.datepaid, " \
-    "i.last_capture_attempt, i.subtotal, i.credit, i.tax, i.tax2, " \
-    "i.total, i.taxrate, i.taxrate2, i.status, i.paymentmethod, i.notes, " \
+    ", i.id, " KD_TXT("i.invoicenum", 255) ", i.userid, i.date, " \
+    "i.duedate, i.datepaid, i.last_capture_attempt, i.subtotal, " \
+    "i.credit, i.tax, i.tax2, i.total, i.taxrate, i.taxrate2, " \
+    KD_TXT("i.status", 32) ", " KD_TXT("i.paymentmethod", 255) ", " \
+    KD_TXT("i.notes", 16383) ", " \
     "(SELECT COALESCE(SUM(amountin - amountout), 0) FROM tblaccounts " \
     "WHERE invoiceid = i.id), " \
     "(SELECT COUNT(*) FROM tblpaymentgateways WHERE gateway = " \
@@ -62,14 +64,14 @@ enum {
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
     "WHERE c.id = %d " \
     "UNION ALL SELECT 'b', " KD_GI_NULLS4 ", " KD_C("it.id") KD_C("it.type") \
-    KD_C("it.relid") KD_C("it.description") KD_C("it.amount") \
+    KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
     KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
     "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, it.id " \
     "FROM tblinvoiceitems it JOIN tblinvoices i ON i.id = it.invoiceid " \
     "WHERE it.invoiceid = %d AND i.userid = %d " \
     "UNION ALL SELECT 'c', " KD_GI_NULLS4 ", " KD_C("a.id") KD_C("a.userid") \
     KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
-    KD_C("a.description") KD_C("a.amountin") KD_C("a.fees") \
+    KD_TXT("a.description", 1024) ", " KD_C("a.amountin") KD_C("a.fees") \
     KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \
     KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL, " \
     "NULL, NULL, a.id " \
@@ -89,9 +91,10 @@ static const char *const kd_tx_names[] = {
  * the client has; lines of one invoice are merged and the invoices put
  * newest first here. */
 #define KD_INVOICEPRODUCT_COLS \
-    ", h.id, i.id, i.userid, i.invoicenum, i.date, i.duedate, " \
-    "i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, i.total, i.taxrate, " \
-    "i.taxrate2, i.status, i.paymentmethod, i.notes "
+    ", h.id, i.id, i.userid, " KD_TXT("i.invoicenum", 255) ", i.date, " \
+    "i.duedate, i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, " \
+    "i.total, i.taxrate, i.taxrate2, " KD_TXT("i.status", 32) ", " \
+    KD_TXT("i.paymentmethod", 255) ", " KD_TXT("i.notes", 16383) " "
 #define KD_INVOICEPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
     "LEFT JOIN tblinvoiceitems it ON it.userid = c.id " \

@@ -38,13 +38,19 @@
  * ids, reset keys).  KD_CLIENT_COLS and kd_client_cols[] go together:
  * same columns, same order; 1 marks a column sent as a JSON number. */
 #define KD_CLIENT_COLS \
-    "c.id, c.uuid, c.firstname, c.lastname, c.companyname, c.email, " \
-    "c.address1, c.address2, c.city, c.state, c.postcode, c.country, " \
-    "c.phonenumber, c.authmodule, c.currency, c.defaultgateway, c.credit, " \
-    "c.taxexempt, c.latefeeoveride, c.overideduenotices, " \
-    "c.separateinvoices, c.disableautocc, c.datecreated, c.notes, " \
-    "c.billingcid, c.securityqid, c.groupid, c.lastlogin, c.ip, c.host, " \
-    "c.status, c.language, c.emailoptout, c.overrideautoclose, " \
+    "c.id, " KD_TXT("c.uuid", 64) ", " KD_TXT("c.firstname", 255) ", " \
+    KD_TXT("c.lastname", 255) ", " KD_TXT("c.companyname", 255) ", " \
+    KD_TXT("c.email", 255) ", " KD_TXT("c.address1", 255) ", " \
+    KD_TXT("c.address2", 255) ", " KD_TXT("c.city", 255) ", " \
+    KD_TXT("c.state", 255) ", " KD_TXT("c.postcode", 64) ", " \
+    KD_TXT("c.country", 64) ", " KD_TXT("c.phonenumber", 64) ", " \
+    KD_TXT("c.authmodule", 255) ", c.currency, " \
+    KD_TXT("c.defaultgateway", 255) ", c.credit, c.taxexempt, " \
+    "c.latefeeoveride, c.overideduenotices, c.separateinvoices, " \
+    "c.disableautocc, c.datecreated, " KD_TXT("c.notes", 16383) ", " \
+    "c.billingcid, c.securityqid, c.groupid, c.lastlogin, " \
+    KD_TXT("c.ip", 64) ", " KD_TXT("c.host", 255) ", c.status, " \
+    KD_TXT("c.language", 64) ", c.emailoptout, c.overrideautoclose, " \
     "c.allow_sso, c.email_verified, c.created_at, c.updated_at"
 
 static const struct {
@@ -98,7 +104,8 @@ const kd_stmt kd_stmts_login[] = {
     /* WHMCS 7: email is not unique in tblclients; an open account wins,
      * then the oldest. */
     {"kd_login7",
-     "SELECT c.id, c.password, " KD_CLIENT_COLS " FROM tblclients c "
+     "SELECT c.id, " KD_TXT("c.password", 255) ", " KD_CLIENT_COLS
+     " FROM tblclients c "
      "WHERE c.email = %s ORDER BY c.status = 'Closed', c.id LIMIT 1", 0},
     {"kd_login7_rehash",
      "UPDATE tblclients SET password = %s, updated_at = NOW() "

@@ -74,12 +74,14 @@ enum {                          /* kd_order_options columns */
 
 const kd_stmt kd_stmts_order[] = {
     {"kd_order_client",
-     "SELECT status, currency, defaultgateway, taxexempt, credit, state, "
-     "country FROM tblclients WHERE id = %d FOR UPDATE", 0},
+     "SELECT status, currency, " KD_TXT("defaultgateway", 255) ", "
+     "taxexempt, credit, " KD_TXT("state", 255) ", " KD_TXT("country", 64)
+     " FROM tblclients WHERE id = %d FOR UPDATE", 0},
     /* The client's currency, or the installation's default one. */
     {"kd_order_product",
-     "SELECT p.id, p.name, p.paytype, p.tax, cur.id, cur.prefix, "
-     "cur.suffix, cur.format, " KD_PRICE_COLS("pr") " "
+     "SELECT p.id, " KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16)
+     ", p.tax, cur.id, " KD_TXT("cur.prefix", 64) ", "
+     KD_TXT("cur.suffix", 64) ", cur.format, " KD_PRICE_COLS("pr") " "
      "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
      "(SELECT id FROM tblcurrencies WHERE id = %d), "
      "(SELECT id FROM tblcurrencies ORDER BY `default` DESC, id LIMIT 1)) "
@@ -88,8 +90,10 @@ const kd_stmt kd_stmts_order[] = {
      "WHERE p.name = %s AND p.hidden = 0 AND p.retired = 0 "
      "ORDER BY p.id, pr.id LIMIT 1", 0},
     {"kd_order_options",
-     "SELECT o.id, o.optionname, o.optiontype, o.qtyminimum, o.qtymaximum, "
-     "o.hidden, s.id, s.optionname, s.hidden, " KD_PRICE_COLS("pr") " "
+     "SELECT o.id, " KD_TXT("o.optionname", 255) ", "
+     KD_TXT("o.optiontype", 8) ", o.qtyminimum, o.qtymaximum, o.hidden, "
+     "s.id, " KD_TXT("s.optionname", 255) ", s.hidden, "
+     KD_PRICE_COLS("pr") " "
      "FROM tblproductconfiglinks l "
      "JOIN tblproductconfigoptions o ON o.gid = l.gid "
      "JOIN tblproductconfigoptionssub s ON s.configid = o.id "
@@ -98,7 +102,8 @@ const kd_stmt kd_stmts_order[] = {
      "WHERE l.pid = %d ORDER BY o.`order`, o.id, s.sortorder, s.id", 0},
     /* The client's default gateway when it is one, else the first. */
     {"kd_order_gateway",
-     "SELECT gateway FROM tblpaymentgateways WHERE setting = 'name' "
+     "SELECT " KD_TXT("gateway", 255) " FROM tblpaymentgateways "
+     "WHERE setting = 'name' "
      "ORDER BY gateway = %s DESC, `order`, id LIMIT 1", 0},
     /* The most specific rule of each level for the client's location. */
     {"kd_order_tax",

@@ -40,9 +40,12 @@ enum {
 };
 
 #define KD_GETPRODUCT_COLS \
-    ", h.id, h.regdate, h.nextduedate, h.domainstatus, h.domain, " \
-    "h.dedicatedip, h.assignedips, h.billingcycle, h.username, " \
-    "o.optionname, o.optiontype, s.optionname, hc.qty, o.`order`, o.id "
+    ", h.id, h.regdate, h.nextduedate, h.domainstatus, " \
+    KD_TXT("h.domain", 255) ", " KD_TXT("h.dedicatedip", 255) ", " \
+    KD_TXT("h.assignedips", 8192) ", " KD_TXT("h.billingcycle", 32) ", " \
+    KD_TXT("h.username", 255) ", " KD_TXT("o.optionname", 255) ", " \
+    KD_TXT("o.optiontype", 8) ", " KD_TXT("s.optionname", 255) ", " \
+    "hc.qty, o.`order`, o.id "
 #define KD_GETPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \

@@ -30,7 +30,8 @@
 
 const kd_stmt kd_stmts_billing[] = {
     {"kd_settings",
-     "SELECT setting, value FROM tblconfiguration WHERE setting IN "
+     "SELECT setting, " KD_TXT("value", 255) " FROM tblconfiguration "
+     "WHERE setting IN "
      "('DateFormat', 'TaxEnabled', 'TaxType', 'TaxL2Compound', "
      "'NoAutoApplyCredit', 'SequentialInvoiceNumbering', "
      "'SequentialInvoiceNumberFormat', 'CancelInvoiceOnCancellation')", 0},
@@ -51,7 +52,7 @@ const kd_stmt kd_stmts_billing[] = {
      "INSERT INTO tblcredit (clientid, admin_id, date, description, "
      "amount, relid) VALUES (%d, 0, %s, %s, %s, 0)", 0},
     {"kd_seq_value",
-     "SELECT value FROM tblconfiguration "
+     "SELECT " KD_TXT("value", 32) " FROM tblconfiguration "
      "WHERE setting = 'SequentialInvoiceNumberValue' FOR UPDATE", 0},
     {"kd_seq_next",
      "UPDATE tblconfiguration SET value = %s, updated_at = %s "
@@ -60,7 +61,8 @@ const kd_stmt kd_stmts_billing[] = {
      "UPDATE tblinvoices SET status = 'Paid', datepaid = %s, "
      "invoicenum = %s, updated_at = %s WHERE id = %d", 0},
     {"kd_invoice_services",
-     "SELECT h.id, h.nextduedate, h.billingcycle FROM tblinvoiceitems i "
+     "SELECT h.id, h.nextduedate, " KD_TXT("h.billingcycle", 32)
+     " FROM tblinvoiceitems i "
      "JOIN tblhosting h ON h.id = i.relid AND h.userid = i.userid "
      "WHERE i.invoiceid = %d AND i.type = 'Hosting' ORDER BY h.id "
      "FOR UPDATE", 0},

@@ -254,6 +254,13 @@ void kd_rows_move_first(kd_rows *rows, int i);
 /** Keep only the first n rows. */
 void kd_rows_truncate(kd_rows *rows, int n);
 
+/* A text column read at a bounded width.  The MySQL driver of apr_dbd
+ * gives every result column a buffer as wide as the column can be (up
+ * to DBDParams fldsz, 1 MB by default): a TEXT column read through a
+ * utf8mb4 connection costs 256 KB per column per query.  Reading it as
+ * CHAR(n) sizes the buffer for the values WHMCS really keeps there. */
+#define KD_TXT(col, n) "CAST(" col " AS CHAR(" #n "))"
+
 /**** kd_auth.c: the bearer guard ****/
 
 /* The caller's columns, first in every statement that checks the caller
@@ -262,9 +269,10 @@ void kd_rows_truncate(kd_rows *rows, int n);
  * take the user id as their one argument; both end with the client as
  * "c", whose id the statement's WHERE names. */
 #define KD_CALLER_NCOLS 4
-#define KD_CALLER_COLS7 "c.status, c.password, 1, NULL"
+#define KD_CALLER_COLS7 "c.status, " KD_TXT("c.password", 255) ", 1, NULL"
 #define KD_CALLER_FROM7 "tblclients c"
-#define KD_CALLER_COLS8 "c.status, u.password, uc.owner, uc.permissions"
+#define KD_CALLER_COLS8 \
+    "c.status, u.password, uc.owner, " KD_TXT("uc.permissions", 1024)
 #define KD_CALLER_FROM8 \
     "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
