@@ -33,7 +33,8 @@ for my $i (1 .. 5) {
 my $res = login_from('127.0.1.6', 'usd@example.com', 'usd-pass-8');
 is $res->code, 429, 'account: the 6th try is refused, right password or not';
 is_deeply json_of($res), $slow, 'account: the 429 body';
-is $res->header('Retry-After'), 180, 'account: Retry-After (900 s / 5)';
+ok $res->header('Retry-After') >= 170 && $res->header('Retry-After') <= 180,
+    'account: Retry-After about 900 s / 5';
 $res = login_from('127.0.1.6', 'USD@example.com', 'usd-pass-8');
 is $res->code, 429, 'account: the same account in other letter case';
 
@@ -74,7 +75,7 @@ is scalar(grep { $_->[0] == 429 } @r), 7, 'parallel: the rest are throttled';
 my $log = do { local $/; open my $fh, '<', 't/logs/error_log' or die; <$fh> };
 like $log, qr/KD00501: login failed for usd\@example\.com from 127\.0\.1\.3: wrong password/,
     'each failure logged with its address';
-like $log, qr/KD00506: login throttled for usd\@example\.com from 127\.0\.1\.6 \(account\), retry in 180 s/,
+like $log, qr/KD00506: login throttled for usd\@example\.com from 127\.0\.1\.6 \(account\), retry in 1[78]\d s/,
     'throttling logged';
 unlike $log, qr/guess3/, 'no password in the log';
 

@@ -36,6 +36,9 @@ sub new {
     close $out;
     my $pid = fork // die "fork: $!";
     if (!$pid) {
+        # Its own process group: faketime forks httpd, and the group is
+        # what DESTROY stops, so no server is left behind.
+        POSIX::setsid();
         open STDOUT, '>', "$dir/stdout";
         open STDERR, '>&', \*STDOUT;
         {
@@ -66,7 +69,7 @@ sub post {
 sub DESTROY {
     my $self = shift;
     return unless $self->{pid};
-    kill 'TERM', $self->{pid};
+    kill 'TERM', -$self->{pid};
     waitpid $self->{pid}, 0;
     delete $self->{pid};
 }
