@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-
 /*
  * Database access, only through mod_dbd's pooled connections.  Every
  * statement is prepared by label (see kd_stmt in mod_kdata.h); results
@@ -333,15 +332,6 @@ int kd_db_commit(kd_req *kr)
     return KD_NEXT;
 }
 
-void kd_db_rollback(kd_req *kr)
-{
-    kd_txn *t = kd_txn_of(kr);
-
-    if (t) {
-        kd_txn_cleanup(t);
-    }
-}
-
 int kd_db_insert_id(kd_req *kr, long long *id)
 {
     kd_rows *rows;
@@ -385,25 +375,12 @@ int kd_rows_count(const kd_rows *rows)
     return rows ? rows->nrows : 0;
 }
 
-int kd_rows_ncols(const kd_rows *rows)
-{
-    return rows ? rows->ncols : 0;
-}
-
 const char *kd_rows_get(const kd_rows *rows, int i, int col)
 {
     if (!rows || i < 0 || i >= rows->nrows || col < 0 || col >= rows->ncols) {
         return NULL;
     }
     return rows->cells[i][col];
-}
-
-const char *kd_rows_name(const kd_rows *rows, int col)
-{
-    if (!rows || col < 0 || col >= rows->ncols) {
-        return NULL;
-    }
-    return rows->names[col];
 }
 
 void kd_rows_move_first(kd_rows *rows, int i)

@@ -238,17 +238,12 @@ int kd_db_exec(kd_req *kr, const char *label, int *affected,
 int kd_db_begin(kd_req *kr);
 /** Commit the open transaction. */
 int kd_db_commit(kd_req *kr);
-/** Roll back the open transaction (no reply sent). */
-void kd_db_rollback(kd_req *kr);
 /** The id the last INSERT on this connection created. */
 int kd_db_insert_id(kd_req *kr, long long *id);
 
 int kd_rows_count(const kd_rows *rows);
-int kd_rows_ncols(const kd_rows *rows);
 /** Column value (NULL for SQL NULL) of row i (0-based). */
 const char *kd_rows_get(const kd_rows *rows, int i, int col);
-/** Column name. */
-const char *kd_rows_name(const kd_rows *rows, int col);
 /** Move row i to the front, keeping the others' order. */
 void kd_rows_move_first(kd_rows *rows, int i);
 /** Keep only the first n rows. */
