@@ -70,11 +70,13 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
         conf->secret_file = add->secret_file;
         conf->key = add->key;
         conf->keylen = add->keylen;
+        conf->mac = add->mac;
     }
     else {
         conf->secret_file = base->secret_file;
         conf->key = base->key;
         conf->keylen = base->keylen;
+        conf->mac = base->mac;
     }
     conf->ttl = KD_MERGE(ttl);
     conf->leeway = KD_MERGE(leeway);
@@ -195,6 +197,12 @@ static const char *kd_parse_int(cmd_parms *cmd, const char *arg, int min,
     return NULL;
 }
 
+static apr_status_t kd_free_mac(void *mac)
+{
+    kd_jwt_key_free(mac);
+    return APR_SUCCESS;
+}
+
 /* The key is read while httpd still runs as root, so the file can be
  * readable by root alone.  Its contents are never logged. */
 static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
@@ -248,6 +256,12 @@ static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
     conf->secret_file = path;
     conf->key = (const unsigned char *)buf;
     conf->keylen = len;
+    /* Fetched and keyed once, here; each token then costs a copy. */
+    if (!(conf->mac = kd_jwt_key_new(conf->key, len))) {
+        return "KdataTokenSecretFile: OpenSSL cannot key HMAC-SHA256";
+    }
+    apr_pool_cleanup_register(cmd->pool, conf->mac, kd_free_mac,
+                              apr_pool_cleanup_null);
     return NULL;
 }
 
@@ -560,6 +574,7 @@ static int kd_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void kd_child_init(apr_pool_t *p, server_rec *s)
 {
     kd_cache_child_init(p, s);
+    kd_verified_child_init(p);
 }
 
 static void kd_register_hooks(apr_pool_t *p)

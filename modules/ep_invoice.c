@@ -91,8 +91,9 @@ static const char *const kd_tx_names[] = {
  * the client has; lines of one invoice are merged and the invoices put
  * newest first here. */
 #define KD_INVOICEPRODUCT_COLS \
-    ", h.id, i.id, i.userid, " KD_TXT("i.invoicenum", 255) ", i.date, " \
-    "i.duedate, i.datepaid, i.subtotal, i.credit, i.tax, i.tax2, " \
+    ", h.id, i.id, i.userid, " KD_TXT("i.invoicenum", 255) ", " \
+    KD_DATE("i.date") ", " KD_DATE("i.duedate") ", " KD_DATE("i.datepaid") \
+    ", i.subtotal, i.credit, i.tax, i.tax2, " \
     "i.total, i.taxrate, i.taxrate2, " KD_TXT("i.status", 32) ", " \
     KD_TXT("i.paymentmethod", 255) ", " KD_TXT("i.notes", 16383) " "
 #define KD_INVOICEPRODUCT_JOINS \
@@ -327,8 +328,9 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
     args[n++] = status;
     args[n++] = status;
     args[n++] = kd_id(p, kr->caller.client_id);
-    rc = kd_db_select(kr, v8 ? "kd_invoiceproduct8" : "kd_invoiceproduct7",
-                      &rows, n, args);
+    rc = kd_db_select_common(kr, v8 ? "kd_invoiceproduct8"
+                                    : "kd_invoiceproduct7",
+                             &rows, n, args, KD_IP);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }

@@ -40,7 +40,8 @@ enum {
 };
 
 #define KD_GETPRODUCT_COLS \
-    ", h.id, h.regdate, h.nextduedate, h.domainstatus, " \
+    ", h.id, " KD_DATE("h.regdate") ", " KD_DATE("h.nextduedate") ", " \
+    "h.domainstatus, " \
     KD_TXT("h.domain", 255) ", " KD_TXT("h.dedicatedip", 255) ", " \
     KD_TXT("h.assignedips", 8192) ", " KD_TXT("h.billingcycle", 32) ", " \
     KD_TXT("h.username", 255) ", " KD_TXT("o.optionname", 255) ", " \
@@ -124,8 +125,10 @@ int kd_ep_getproduct(kd_req *kr)
     args[0] = kd_id(p, kr->caller.user_id);
     args[1] = kd_id(p, sid);
     args[2] = kd_id(p, kr->caller.client_id);
-    rc = v8 ? kd_db_select(kr, "kd_getproduct8", &rows, 3, args)
-            : kd_db_select(kr, "kd_getproduct7", &rows, 2, args + 1);
+    rc = v8 ? kd_db_select_common(kr, "kd_getproduct8", &rows, 3, args,
+                                  KD_P_OPTNAME)
+            : kd_db_select_common(kr, "kd_getproduct7", &rows, 2, args + 1,
+                                  KD_P_OPTNAME);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }

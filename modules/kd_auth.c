@@ -27,8 +27,6 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 
@@ -52,15 +50,16 @@ static const char *kd_revoked_key(apr_pool_t *p, const char *jti)
 
 void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
+    unsigned char mac[32];
     char b64[KD_B64URL_ENCLEN(32)];
     const char *h = hash ? hash : "";
 
     /* Keyed with the token secret: the claim tells nothing about the
-     * hash, and any change of password (or of its hash) changes it. */
-    HMAC(EVP_sha256(), kr->sconf->key, (int)kr->sconf->keylen,
-         (const unsigned char *)h, strlen(h), mac, &n);
+     * hash, and any change of password (or of its hash) changes it.  A
+     * MAC failure leaves a fingerprint no token carries. */
+    if (kd_jwt_hmac(kr->sconf->mac, h, strlen(h), mac) != 0) {
+        memset(mac, 0xff, sizeof(mac));
+    }
     kd_b64url_encode(b64, mac, 16);
     apr_cpystrn(out, b64, 23);
 }
@@ -86,7 +85,7 @@ int kd_auth_issue(kd_req *kr, long long client, long long user,
     c.nbf = now;
     c.exp = now + kr->sconf->ttl;
     kd_auth_fingerprint(kr, hash, c.pwf);
-    return kd_jwt_sign(out, outsz, kr->sconf->key, kr->sconf->keylen, &c)
+    return kd_jwt_sign(out, outsz, kr->sconf->mac, &c)
            ? 0 : -1;
 }
 
@@ -154,6 +153,7 @@ int kd_auth_token(kd_req *kr)
     const char *h = apr_table_get(kr->r->headers_in, "Authorization");
     const char *tok;
     kd_jwt_status st;
+    long long now;
     apr_size_t len;
 
     if (!h || !*h) {
@@ -171,9 +171,17 @@ int kd_auth_token(kd_req *kr)
     if (!len) {
         return kd_token_error(kr, "token not provided", "empty Bearer");
     }
-    st = kd_jwt_verify(tok, len, kr->sconf->key, kr->sconf->keylen,
-                       kr->sconf->issuer, apr_time_sec(kr->r->request_time),
-                       kr->sconf->leeway, &kr->caller.claims);
+    now = apr_time_sec(kr->r->request_time);
+    if (kd_verified_get(kr->sconf, tok, len, &kr->caller.claims)) {
+        st = kd_jwt_check_times(&kr->caller.claims, now, kr->sconf->leeway);
+    }
+    else {
+        st = kd_jwt_verify(tok, len, kr->sconf->mac, kr->sconf->issuer,
+                           now, kr->sconf->leeway, &kr->caller.claims);
+        if (st == KD_JWT_OK) {
+            kd_verified_put(kr->sconf, tok, len, &kr->caller.claims);
+        }
+    }
     if (st == KD_JWT_EXPIRED) {
         return kd_token_error(kr, "token expired", kd_jwt_strerror(st));
     }

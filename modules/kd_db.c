@@ -33,7 +33,6 @@
 struct kd_rows {
     int nrows;
     int ncols;
-    const char **names;
     const char ***cells;
 };
 
@@ -193,6 +192,12 @@ static int kd_db_stmt(kd_req *kr, const char *label,
 int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
                  int nargs, const char **args)
 {
+    return kd_db_select_common(kr, label, rowsp, nargs, args, 0);
+}
+
+int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rowsp,
+                        int nargs, const char **args, int ncommon)
+{
     request_rec *r = kr->r;
     apr_dbd_prepared_t *stmt;
     apr_dbd_results_t *res = NULL;
@@ -207,27 +212,34 @@ int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
         return rc;
     }
     err = apr_dbd_pselect(kr->dbd->driver, r->pool, kr->dbd->handle, &res,
-                          stmt, 1, nargs, args);
+                          stmt, 0, nargs, args);
     if (err) {
         return kd_db_fail(kr, label, err);
     }
     rows = apr_pcalloc(r->pool, sizeof(*rows));
     rows->ncols = apr_dbd_num_cols(kr->dbd->driver, res);
-    rows->names = apr_pcalloc(r->pool, sizeof(char *) * (rows->ncols + 1));
-    for (i = 0; i < rows->ncols; i++) {
-        rows->names[i] = apr_pstrdup(r->pool, apr_dbd_get_name(
-                                     kr->dbd->driver, res, i));
+    if (ncommon < 0 || ncommon > rows->ncols) {
+        ncommon = 0;
     }
     rows->cells = apr_palloc(r->pool, sizeof(char **) * cap);
-    /* The result is buffered (random access): rows are numbered from 1
-     * and reading past the last one returns -1.  The driver frees it
-     * with r->pool; the connection is free for the next statement. */
+    /* apr_dbd_mysql buffers every result (mysql_stmt_store_result) even
+     * when not asked for random access; sequential access reads it
+     * front to back where random access would seek from the first row
+     * for each one.  Every row is read here, so the connection is free
+     * for the next statement; the driver frees the result with r->pool. */
     while ((err = apr_dbd_get_row(kr->dbd->driver, r->pool, res, &row,
-                                  rows->nrows + 1)) == 0) {
+                                  -1)) == 0) {
         const char **cells = apr_palloc(r->pool,
                                         sizeof(char *) * (rows->ncols + 1));
 
-        for (i = 0; i < rows->ncols; i++) {
+        /* Each cell read costs the driver a conversion of the column:
+         * the common ones are read once. */
+        i = 0;
+        if (rows->nrows > 0) {
+            memcpy(cells, rows->cells[0], sizeof(char *) * ncommon);
+            i = ncommon;
+        }
+        for (; i < rows->ncols; i++) {
             const char *v = apr_dbd_get_entry(kr->dbd->driver, row, i);
             cells[i] = v ? apr_pstrdup(r->pool, v) : NULL;
         }
@@ -239,6 +251,9 @@ int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
             cap *= 2;
         }
         rows->cells[rows->nrows++] = cells;
+    }
+    if (err != -1) {            /* -1 is the end; anything else failed */
+        return kd_db_fail(kr, label, err);
     }
     *rowsp = rows;
     /* Never the arguments: they can be emails or password hashes. */

@@ -30,7 +30,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include "kd_jwt.h"
 
@@ -144,20 +145,63 @@ int kd_b64url_decode(unsigned char *dst, size_t *dstlen,
     return 0;
 }
 
-/* HMAC-SHA256 into mac; 0 on success. */
-static int jwt_mac(unsigned char *mac, const unsigned char *key,
-                   size_t keylen, const char *data, size_t n)
-{
-    unsigned int maclen = 0;
+struct kd_jwt_key {
+    EVP_MAC_CTX *ctx;           /* HMAC-SHA256, keyed, never updated */
+};
 
-    if (keylen > INT_MAX) {
+kd_jwt_key *kd_jwt_key_new(const unsigned char *key, size_t keylen)
+{
+    OSSL_PARAM params[2];
+    EVP_MAC *mac;
+    kd_jwt_key *k;
+
+    if (key == NULL || keylen < KD_JWT_MIN_KEY
+        || (k = calloc(1, sizeof(*k))) == NULL) {
+        return NULL;
+    }
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac != NULL) {
+        k->ctx = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac);          /* the context holds its own reference */
+    }
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (k->ctx == NULL || EVP_MAC_init(k->ctx, key, keylen, params) != 1) {
+        kd_jwt_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void kd_jwt_key_free(kd_jwt_key *k)
+{
+    if (k != NULL) {
+        EVP_MAC_CTX_free(k->ctx);
+        free(k);
+    }
+}
+
+int kd_jwt_hmac(const kd_jwt_key *k, const void *data, size_t n,
+                unsigned char *mac)
+{
+    EVP_MAC_CTX *c;
+    size_t maclen = 0;
+    int ok;
+
+    if (k == NULL) {
         return -1;
     }
-    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)data, n,
-             mac, &maclen) == NULL || maclen != JWT_MAC_LEN) {
+    /* A copy of the keyed state: the shared one is never written, so
+     * threads need no lock. */
+    if ((c = EVP_MAC_CTX_dup(k->ctx)) == NULL) {
         return -1;
     }
-    return 0;
+    ok = EVP_MAC_update(c, data, n) == 1
+         && EVP_MAC_final(c, mac, &maclen, JWT_MAC_LEN) == 1
+         && maclen == JWT_MAC_LEN;
+    EVP_MAC_CTX_free(c);
+    return ok ? 0 : -1;
 }
 
 /* A NUL-terminated claim string of the struct, or -1 if unterminated. */
@@ -192,8 +236,7 @@ static int jwt_set_int(json_t *obj, const char *name, long long n)
  * that verification refuses (expired, future), and verification is what
  * enforces the rules.
  */
-size_t kd_jwt_sign(char *out, size_t outsz,
-                   const unsigned char *key, size_t keylen,
+size_t kd_jwt_sign(char *out, size_t outsz, const kd_jwt_key *key,
                    const kd_jwt_claims *claims)
 {
     unsigned char mac[JWT_MAC_LEN];
@@ -201,8 +244,7 @@ size_t kd_jwt_sign(char *out, size_t outsz,
     char *payload = NULL;
     size_t hlen, plen, total, o;
 
-    if (out == NULL || key == NULL || claims == NULL
-        || keylen < KD_JWT_MIN_KEY) {
+    if (out == NULL || key == NULL || claims == NULL) {
         return 0;
     }
     obj = json_object();
@@ -243,7 +285,7 @@ size_t kd_jwt_sign(char *out, size_t outsz,
     out[o++] = '.';
     o += kd_b64url_encode(out + o, (const unsigned char *)payload, plen);
     free(payload);
-    if (jwt_mac(mac, key, keylen, out, o) != 0) {
+    if (kd_jwt_hmac(key, out, o, mac) != 0) {
         OPENSSL_cleanse(out, outsz);
         return 0;
     }
@@ -336,6 +378,10 @@ static kd_jwt_status jwt_check_header(const unsigned char *hdr, size_t n)
     json_t *h, *v;
     kd_jwt_status st = KD_JWT_OK;
 
+    /* The header every token we issue carries: nothing to parse. */
+    if (n == sizeof(jwt_header) - 1 && memcmp(hdr, jwt_header, n) == 0) {
+        return KD_JWT_OK;
+    }
     h = json_loadb((const char *)hdr, n, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(h)) {
         json_decref(h);
@@ -420,9 +466,9 @@ static kd_jwt_status jwt_check_claims(const unsigned char *pl, size_t n,
  * carries a valid HS256 MAC under our key, and only then KD_JWT_BAD_ALG.
  */
 kd_jwt_status kd_jwt_verify(const char *token, size_t len,
-                            const unsigned char *key, size_t keylen,
-                            const char *issuer, long long now,
-                            long long leeway, kd_jwt_claims *claims)
+                            const kd_jwt_key *key, const char *issuer,
+                            long long now, long long leeway,
+                            kd_jwt_claims *claims)
 {
     unsigned char hdr[KD_JWT_MAX_LEN], pl[KD_JWT_MAX_LEN];
     unsigned char sig[KD_JWT_MAX_LEN], mac[JWT_MAC_LEN];
@@ -460,12 +506,9 @@ kd_jwt_status kd_jwt_verify(const char *token, size_t len,
         return KD_JWT_MALFORMED;
     }
 
-    /* A short key is a configuration error; nothing can verify under it. */
-    if (key == NULL || keylen < KD_JWT_MIN_KEY) {
-        return KD_JWT_BAD_SIGNATURE;
-    }
-    /* Signed bytes are the received ones, never a re-encoding. */
-    if (jwt_mac(mac, key, keylen, token, (size_t)(d2 - token)) != 0) {
+    /* No key (a short one is refused by kd_jwt_key_new): nothing can
+     * verify.  Signed bytes are the received ones, never a re-encoding. */
+    if (kd_jwt_hmac(key, token, (size_t)(d2 - token), mac) != 0) {
         return KD_JWT_BAD_SIGNATURE;
     }
     if (slen != JWT_MAC_LEN) {
@@ -487,6 +530,19 @@ kd_jwt_status kd_jwt_verify(const char *token, size_t len,
         return st;
     }
 
+    st = kd_jwt_check_times(&c, now, leeway);
+    if (st != KD_JWT_OK) {
+        return st;
+    }
+    if (claims != NULL) {
+        *claims = c;
+    }
+    return KD_JWT_OK;
+}
+
+kd_jwt_status kd_jwt_check_times(const kd_jwt_claims *c, long long now,
+                                 long long leeway)
+{
     /* Claims are <= 2^53 - 1, so these sums cannot overflow. */
     if (leeway < 0) {
         leeway = 0;
@@ -494,14 +550,11 @@ kd_jwt_status kd_jwt_verify(const char *token, size_t len,
     else if (leeway > JWT_INT_MAX) {
         leeway = JWT_INT_MAX;
     }
-    if (now >= c.exp + leeway) {
+    if (now >= c->exp + leeway) {
         return KD_JWT_EXPIRED;
     }
-    if (c.nbf - leeway > now || c.iat - leeway > now) {
+    if (c->nbf - leeway > now || c->iat - leeway > now) {
         return KD_JWT_NOT_YET_VALID;
-    }
-    if (claims != NULL) {
-        *claims = c;
     }
     return KD_JWT_OK;
 }

@@ -72,6 +72,22 @@ typedef enum {
     KD_JWT_NOT_YET_VALID        /* nbf or iat in the future */
 } kd_jwt_status;
 
+/*
+ * An HS256 key made ready once (at configuration time): the MAC
+ * implementation fetched and keyed, so that each token costs a copy of
+ * the keyed state instead of a fetch, an allocation and a key schedule.
+ * Safe to use from many threads at once (it is only read).
+ */
+typedef struct kd_jwt_key kd_jwt_key;
+
+/* NULL when keylen < KD_JWT_MIN_KEY or OpenSSL fails. */
+kd_jwt_key *kd_jwt_key_new(const unsigned char *key, size_t keylen);
+void kd_jwt_key_free(kd_jwt_key *k);
+
+/* HMAC-SHA256 of data under k into mac (32 bytes); 0 on success. */
+int kd_jwt_hmac(const kd_jwt_key *k, const void *data, size_t n,
+                unsigned char *mac);
+
 /**
  * Sign claims as {"typ":"JWT","alg":"HS256"} . payload . HMAC-SHA256.
  * Payload keys in this order: sub, iss, iat, exp, nbf, jti, then uid
@@ -79,8 +95,7 @@ typedef enum {
  * it is not empty.
  * @return the token length, or 0 if out (outsz bytes) is too small.
  */
-size_t kd_jwt_sign(char *out, size_t outsz,
-                   const unsigned char *key, size_t keylen,
+size_t kd_jwt_sign(char *out, size_t outsz, const kd_jwt_key *key,
                    const kd_jwt_claims *claims);
 
 /**
@@ -90,9 +105,16 @@ size_t kd_jwt_sign(char *out, size_t outsz,
  * iat - leeway <= now.  On KD_JWT_OK *claims is filled.
  */
 kd_jwt_status kd_jwt_verify(const char *token, size_t len,
-                            const unsigned char *key, size_t keylen,
-                            const char *issuer, long long now,
-                            long long leeway, kd_jwt_claims *claims);
+                            const kd_jwt_key *key, const char *issuer,
+                            long long now, long long leeway,
+                            kd_jwt_claims *claims);
+
+/**
+ * The time rules of kd_jwt_verify alone, for claims verified before
+ * (now < exp + leeway, nbf - leeway <= now, iat - leeway <= now).
+ */
+kd_jwt_status kd_jwt_check_times(const kd_jwt_claims *c, long long now,
+                                 long long leeway);
 
 /** A short English name for a status, for logs ("expired", ...). */
 const char *kd_jwt_strerror(kd_jwt_status st);

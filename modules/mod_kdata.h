@@ -69,6 +69,7 @@ typedef struct {
     const char *secret_file;
     const unsigned char *key;
     apr_size_t keylen;
+    kd_jwt_key *mac;            /* key, ready for HMAC (kd_jwt_key_new) */
     int ttl;
     int leeway;
     const char *issuer;
@@ -231,6 +232,14 @@ kd_schema kd_db_schema(kd_req *kr);
  */
 int kd_db_select(kd_req *kr, const char *label, kd_rows **rows,
                  int nargs, const char **args);
+/**
+ * kd_db_select for a statement whose first ncommon columns hold the
+ * same values in every row (the caller and the parent object, joined
+ * one to one ahead of the rows they own): those are read from the first
+ * row only and every row shares them.
+ */
+int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rows,
+                        int nargs, const char **args, int ncommon);
 /** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
 int kd_db_exec(kd_req *kr, const char *label, int *affected,
                int nargs, const char **args);
@@ -256,6 +265,11 @@ void kd_rows_truncate(kd_rows *rows, int n);
  * CHAR(n) sizes the buffer for the values WHMCS really keeps there. */
 #define KD_TXT(col, n) "CAST(" col " AS CHAR(" #n "))"
 
+/* A DATE or DATETIME column read as text.  Sent in binary, each one
+ * costs a formatted print in libmariadb, twice (apr_dbd_mysql fetches
+ * the row, then each column again); as text it is a copy. */
+#define KD_DATE(col) KD_TXT(col, 19)
+
 /**** kd_auth.c: the bearer guard ****/
 
 /* The caller's columns, first in every statement that checks the caller
@@ -272,6 +286,16 @@ void kd_rows_truncate(kd_rows *rows, int n);
     "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
 
+
+/**** kd_verified.c: tokens this process has verified ****/
+
+void kd_verified_child_init(apr_pool_t *p);
+/** 1 and *claims filled when tok was verified under sconf before. */
+int kd_verified_get(const kd_srv_conf *sconf, const char *tok,
+                    apr_size_t len, kd_jwt_claims *claims);
+/** Remember tok, verified under sconf, with its claims. */
+void kd_verified_put(const kd_srv_conf *sconf, const char *tok,
+                     apr_size_t len, const kd_jwt_claims *claims);
 
 /** Verify the bearer token (no database); 401 on failure. */
 int kd_auth_token(kd_req *kr);

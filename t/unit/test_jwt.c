@@ -28,6 +28,30 @@
 #include <openssl/hmac.h>
 
 #include "kd_jwt.h"
+
+/* The calls as the tests were written: a key made for each call. */
+static kd_jwt_status kv_verify(const char *token, size_t len,
+                               const unsigned char *key, size_t keylen,
+                               const char *issuer, long long now,
+                               long long leeway, kd_jwt_claims *claims)
+{
+    kd_jwt_key *k = kd_jwt_key_new(key, keylen);
+    kd_jwt_status st = kd_jwt_verify(token, len, k, issuer, now, leeway,
+                                     claims);
+
+    kd_jwt_key_free(k);
+    return st;
+}
+
+static size_t kv_sign(char *out, size_t outsz, const unsigned char *key,
+                      size_t keylen, const kd_jwt_claims *claims)
+{
+    kd_jwt_key *k = kd_jwt_key_new(key, keylen);
+    size_t n = kd_jwt_sign(out, outsz, k, claims);
+
+    kd_jwt_key_free(k);
+    return n;
+}
 #include "tap.h"
 
 static const unsigned char key[] = "kd-unit-test-key-0123456789abcdef";
@@ -69,7 +93,7 @@ static size_t mk(const char *hdr, const char *pl, const EVP_MD *md,
 
 static kd_jwt_status verify_tok(size_t n, kd_jwt_claims *c)
 {
-    return kd_jwt_verify(tok, n, key, KEYLEN, "kd", NOW, 0, c);
+    return kv_verify(tok, n, key, KEYLEN, "kd", NOW, 0, c);
 }
 
 /* A correctly HS256-signed token with this header and payload. */
@@ -99,14 +123,14 @@ static kd_jwt_status at_time(long long iat, long long nbf, long long exp,
     snprintf(pl, sizeof(pl), "{\"sub\":7,\"iss\":\"kd\",\"iat\":%lld,"
              "\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j1\"}", iat, nbf, exp);
     n = mk(HDR, pl, EVP_sha256(), key, KEYLEN);
-    return kd_jwt_verify(tok, n, key, KEYLEN, "kd", now, leeway, &c);
+    return kv_verify(tok, n, key, KEYLEN, "kd", now, leeway, &c);
 }
 
 static kd_jwt_status raw(const char *t)
 {
     kd_jwt_claims c;
 
-    return kd_jwt_verify(t, strlen(t), key, KEYLEN, "kd", NOW, 0, &c);
+    return kv_verify(t, strlen(t), key, KEYLEN, "kd", NOW, 0, &c);
 }
 
 static void test_known_token(void)
@@ -134,11 +158,11 @@ static void test_known_token(void)
     c.nbf = 1700000000;
     strcpy(c.jti, "j-0001");
 
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
     is_int(n, strlen(expected), "sign: length of the known token");
     is_str(buf, expected, "sign: byte-for-byte the token openssl made");
 
-    is_int(kd_jwt_verify(expected, strlen(expected), key, KEYLEN,
+    is_int(kv_verify(expected, strlen(expected), key, KEYLEN,
                          "https://kd.example", 1700000001, 0, &out),
            KD_JWT_OK, "verify: the known token");
     is_int(out.sub, 42, "  sub");
@@ -149,11 +173,11 @@ static void test_known_token(void)
     is_str(out.jti, "j-0001", "  jti");
 
     /* Exact buffer sizes: the NUL needs one byte more than the length. */
-    is_int(kd_jwt_sign(buf, strlen(expected) + 1, key, KEYLEN, &c),
+    is_int(kv_sign(buf, strlen(expected) + 1, key, KEYLEN, &c),
            strlen(expected), "sign: fits a buffer of length + 1");
-    is_int(kd_jwt_sign(buf, strlen(expected), key, KEYLEN, &c), 0,
+    is_int(kv_sign(buf, strlen(expected), key, KEYLEN, &c), 0,
            "sign: refuses a buffer of exactly the length");
-    is_int(kd_jwt_sign(buf, 10, key, KEYLEN, &c), 0,
+    is_int(kv_sign(buf, 10, key, KEYLEN, &c), 0,
            "sign: refuses a small buffer");
 }
 
@@ -171,37 +195,37 @@ static void test_round_trip(void)
     c.exp = 5000;
     strcpy(c.jti, "0123456789abcdef0123456789abcdef");
 
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
     ok(n > 0 && n == strlen(buf), "round trip: sign");
     ok(memchr(buf, '=', n) == NULL && memchr(buf, '+', n) == NULL
        && memchr(buf, '/', n) == NULL, "  no '=', '+' or '/' in token");
     memset(&out, 0x55, sizeof(out));
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, c.iss, 2000, 0, &out),
+    is_int(kv_verify(buf, n, key, KEYLEN, c.iss, 2000, 0, &out),
            KD_JWT_OK, "  verify");
     ok(out.sub == c.sub && out.iat == c.iat && out.nbf == c.nbf
        && out.exp == c.exp, "  integer claims survive");
     is_str(out.iss, c.iss, "  iss with quotes, backslash, UTF-8 survives");
     is_str(out.jti, c.jti, "  jti survives");
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, NULL, 2000, 0, &out),
+    is_int(kv_verify(buf, n, key, KEYLEN, NULL, 2000, 0, &out),
            KD_JWT_OK, "  verify with no issuer check");
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+    is_int(kv_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
            KD_JWT_BAD_CLAIMS, "  other issuer refused");
     ok(out.sub == 0 && out.iss[0] == '\0' && out.jti[0] == '\0',
        "  claims zeroed on failure");
 
     /* Signing refuses what could not be read back. */
     strcpy(c.iss, "bad \xff utf-8");
-    is_int(kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c), 0,
+    is_int(kv_sign(buf, sizeof(buf), key, KEYLEN, &c), 0,
            "sign: invalid UTF-8 iss refused");
     memset(c.iss, 'a', sizeof(c.iss));
-    is_int(kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c), 0,
+    is_int(kv_sign(buf, sizeof(buf), key, KEYLEN, &c), 0,
            "sign: unterminated iss refused");
     strcpy(c.iss, "kd");
-    is_int(kd_jwt_sign(buf, sizeof(buf), key, KD_JWT_MIN_KEY - 1, &c), 0,
+    is_int(kv_sign(buf, sizeof(buf), key, KD_JWT_MIN_KEY - 1, &c), 0,
            "sign: key of KD_JWT_MIN_KEY - 1 bytes refused");
-    is_int(kd_jwt_sign(buf, sizeof(buf), key, 0, &c), 0,
+    is_int(kv_sign(buf, sizeof(buf), key, 0, &c), 0,
            "sign: empty key refused");
-    ok(kd_jwt_sign(buf, sizeof(buf), key, KD_JWT_MIN_KEY, &c) > 0,
+    ok(kv_sign(buf, sizeof(buf), key, KD_JWT_MIN_KEY, &c) > 0,
        "sign: key of KD_JWT_MIN_KEY bytes accepted");
 }
 
@@ -218,17 +242,17 @@ static void test_uid(void)
     c.iat = c.nbf = 1000;
     c.exp = 5000;
     strcpy(c.jti, "j1");
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
     ok(n > 0 && strstr(buf, ".eyJzdWIiOjEsImlzcyI6ImtkIiwiaWF0IjoxMDAwLCJleHAi"
                        "OjUwMDAsIm5iZiI6MTAwMCwianRpIjoiajEifQ.") != NULL,
        "uid 0: not in the payload");
     memset(&out, 0x55, sizeof(out));
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+    is_int(kv_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
            KD_JWT_OK, "uid 0: verifies");
     ok(out.uid == 0, "uid absent: 0");
     c.uid = 7;
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    is_int(kv_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
            KD_JWT_OK, "uid 7: verifies");
     ok(out.uid == 7 && out.sub == 1, "uid 7: read back");
     claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
@@ -243,14 +267,14 @@ static void test_uid(void)
 
     /* pwf: ours, optional, a short string when present. */
     strcpy(c.pwf, "abcDEF012_-xyz");
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
     memset(&out, 0x55, sizeof(out));
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+    is_int(kv_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
            KD_JWT_OK, "pwf: verifies");
     is_str(out.pwf, "abcDEF012_-xyz", "pwf: read back");
     c.pwf[0] = '\0';
-    n = kd_jwt_sign(buf, sizeof(buf), key, KEYLEN, &c);
-    is_int(kd_jwt_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
+    n = kv_sign(buf, sizeof(buf), key, KEYLEN, &c);
+    is_int(kv_verify(buf, n, key, KEYLEN, "kd", 2000, 0, &out),
            KD_JWT_OK, "pwf empty: not sent");
     is_str(out.pwf, "", "pwf absent: empty");
     claims_case("{\"sub\":7,\"iss\":\"kd\",\"iat\":1,\"nbf\":1,"
@@ -404,22 +428,22 @@ static void test_tamper(void)
 
     /* Keys. */
     n = mk(HDR, PL, EVP_sha256(), key, KEYLEN);
-    is_int(kd_jwt_verify(tok, n, (const unsigned char *)
+    is_int(kv_verify(tok, n, (const unsigned char *)
                          "kd-unit-test-key-0123456789abcdeF", KEYLEN, "kd",
                          NOW, 0, &c), KD_JWT_BAD_SIGNATURE,
            "wrong key (last byte): bad signature");
-    is_int(kd_jwt_verify(tok, n, key, KEYLEN - 1, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, KEYLEN - 1, "kd", NOW, 0, &c),
            KD_JWT_BAD_SIGNATURE, "key one byte short: bad signature");
-    is_int(kd_jwt_verify(tok, n, key, 0, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, 0, "kd", NOW, 0, &c),
            KD_JWT_BAD_SIGNATURE, "empty key: bad signature");
-    is_int(kd_jwt_verify(tok, n, NULL, 0, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, NULL, 0, "kd", NOW, 0, &c),
            KD_JWT_BAD_SIGNATURE, "NULL key: bad signature");
     n = mk(HDR, PL, EVP_sha256(), key, KD_JWT_MIN_KEY - 1);
-    is_int(kd_jwt_verify(tok, n, key, KD_JWT_MIN_KEY - 1, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, KD_JWT_MIN_KEY - 1, "kd", NOW, 0, &c),
            KD_JWT_BAD_SIGNATURE,
            "short key, even when it made the MAC: bad signature");
     n = mk(HDR, PL, EVP_sha256(), key, KD_JWT_MIN_KEY);
-    is_int(kd_jwt_verify(tok, n, key, KD_JWT_MIN_KEY, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, KD_JWT_MIN_KEY, "kd", NOW, 0, &c),
            KD_JWT_OK, "key of exactly KD_JWT_MIN_KEY bytes: ok");
 
     /* A valid token with the payload of another valid token. */
@@ -606,7 +630,7 @@ static void test_claims(void)
     snprintf(pl, sizeof(pl), "{\"sub\":7,\"iss\":\"%s\",\"iat\":1000,"
              "\"nbf\":1000,\"exp\":2000,\"jti\":\"j\"}", big);
     n = mk(HDR, pl, EVP_sha256(), key, KEYLEN);
-    is_int(kd_jwt_verify(tok, n, key, KEYLEN, NULL, NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, KEYLEN, NULL, NOW, 0, &c),
            KD_JWT_BAD_CLAIMS, "iss of KD_JWT_MAX_STR bytes");
 
     claims_case("{\"sub\":7,\"iss\":\"kdx\",\"iat\":1000,\"nbf\":1000,"
@@ -652,7 +676,7 @@ static void test_shape(void)
     d2 = strchr(d1 + 1, '.');
 
     is_int(raw(""), KD_JWT_MALFORMED, "empty token");
-    is_int(kd_jwt_verify(NULL, 0, key, KEYLEN, NULL, NOW, 0, &c),
+    is_int(kv_verify(NULL, 0, key, KEYLEN, NULL, NOW, 0, &c),
            KD_JWT_MALFORMED, "NULL token");
     is_int(raw("abc"), KD_JWT_MALFORMED, "no dot");
     is_int(raw("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOjd9"), KD_JWT_MALFORMED,
@@ -687,11 +711,11 @@ static void test_shape(void)
     memcpy(tok, buf, n);
     tok[n] = '\0';
     tok[n + 1] = 'A';
-    is_int(kd_jwt_verify(tok, n + 1, key, KEYLEN, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n + 1, key, KEYLEN, "kd", NOW, 0, &c),
            KD_JWT_MALFORMED, "trailing NUL counted in length");
     memcpy(tok, buf, n + 1);
     tok[5] = '\0';
-    is_int(kd_jwt_verify(tok, n, key, KEYLEN, "kd", NOW, 0, &c),
+    is_int(kv_verify(tok, n, key, KEYLEN, "kd", NOW, 0, &c),
            KD_JWT_MALFORMED, "NUL inside the header segment");
 
     /* Token length: KD_JWT_MAX_LEN accepted, one more refused. */
@@ -736,8 +760,56 @@ static void test_strerror(void)
        "strerror: unknown status has a text");
 }
 
+/* The prepared key: RFC 4231 test case 6 (a key longer than a block),
+ * OpenSSL's one-shot HMAC on other data, refusals, and reuse. */
+static void test_key(void)
+{
+    static const unsigned char want6[32] = {
+        0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f, 0x0d, 0x8a, 0x26,
+        0xaa, 0xcb, 0xf5, 0xb7, 0x7f, 0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28,
+        0xc5, 0x14, 0x05, 0x46, 0x04, 0x0f, 0x0e, 0xe3, 0x7f, 0x54
+    };
+    static const char msg6[] =
+        "Test Using Larger Than Block-Size Key - Hash Key First";
+    unsigned char k6[131], mac[32], ref[32], data[300];
+    unsigned int reflen = 0;
+    kd_jwt_key *k;
+    size_t i;
+    int same = 1;
+
+    memset(k6, 0xaa, sizeof(k6));
+    k = kd_jwt_key_new(k6, sizeof(k6));
+    ok(k != NULL, "key: a 131-byte key is accepted");
+    is_int(kd_jwt_hmac(k, msg6, strlen(msg6), mac), 0, "key: hmac works");
+    is_mem(mac, 32, want6, 32, "key: RFC 4231 test case 6");
+    /* The keyed state is copied per call, never consumed. */
+    is_int(kd_jwt_hmac(k, msg6, strlen(msg6), mac), 0, "key: used again");
+    is_mem(mac, 32, want6, 32, "key: same MAC the second time");
+    kd_jwt_key_free(k);
+
+    k = kd_jwt_key_new(key, KEYLEN);
+    for (i = 0; i < sizeof(data); i++) {
+        data[i] = (unsigned char)(i * 7 + 3);
+    }
+    for (i = 0; i <= sizeof(data); i += 13) {
+        HMAC(EVP_sha256(), key, (int)KEYLEN, data, i, ref, &reflen);
+        if (kd_jwt_hmac(k, data, i, mac) != 0 || memcmp(mac, ref, 32)) {
+            same = 0;
+        }
+    }
+    ok(same, "key: same MAC as HMAC() for 0..300 bytes");
+    kd_jwt_key_free(k);
+
+    ok(kd_jwt_key_new(key, KD_JWT_MIN_KEY - 1) == NULL,
+       "key: shorter than KD_JWT_MIN_KEY refused");
+    ok(kd_jwt_key_new(NULL, KEYLEN) == NULL, "key: NULL refused");
+    is_int(kd_jwt_hmac(NULL, "x", 1, mac), -1, "key: hmac without a key");
+    kd_jwt_key_free(NULL);
+}
+
 int main(void)
 {
+    test_key();
     test_known_token();
     test_round_trip();
     test_uid();

@@ -1,0 +1,137 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * Tokens this process has verified, by their exact bytes.  A customer's
+ * script sends the same token with every call, and verifying it (a MAC,
+ * base64url, a JSON parse) cost more than the rest of a read.  What a
+ * hit skips is only what the token's bytes decide: its signature and
+ * its claims under this server's key and issuer.  The times are checked
+ * against each request's clock, and revocation, the client and the
+ * password fingerprint on every request, as for a token never seen.
+ *
+ * A fixed table per process, one mutex, no allocation after child
+ * init.  A set of KD_VERIFIED_WAYS slots is chosen by the token's last
+ * characters (its MAC, so spread evenly); a full set evicts in turn.  The lookup compares the
+ * whole token in constant time, so timing does not tell how much of a
+ * guess matched a cached token.
+ */
+
+#include "apr_thread_mutex.h"
+
+#include <openssl/crypto.h>
+
+#include "mod_kdata.h"
+
+#define KD_VERIFIED_SETS 256            /* a power of two */
+#define KD_VERIFIED_WAYS 4
+#define KD_VERIFIED_MAXLEN 640          /* longer tokens are not kept */
+
+typedef struct {
+    const kd_srv_conf *sconf;   /* key and issuer it was verified under */
+    apr_size_t len;             /* 0: empty */
+    char tok[KD_VERIFIED_MAXLEN];
+    kd_jwt_claims claims;
+} kd_verified_slot;
+
+typedef struct {
+    kd_verified_slot way[KD_VERIFIED_WAYS];
+    unsigned int next;          /* the way to evict next */
+} kd_verified_set;
+
+static kd_verified_set *kd_sets;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *kd_slots_lock;
+#endif
+
+void kd_verified_child_init(apr_pool_t *p)
+{
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&kd_slots_lock, APR_THREAD_MUTEX_DEFAULT,
+                                p) != APR_SUCCESS) {
+        return;                 /* no cache: every token is verified */
+    }
+#endif
+    kd_sets = apr_pcalloc(p, sizeof(*kd_sets) * KD_VERIFIED_SETS);
+}
+
+static kd_verified_set *kd_set_of(const char *tok, apr_size_t len)
+{
+    apr_uint32_t h = 2166136261U;       /* FNV-1a of the last 8 bytes */
+    apr_size_t i = len > 8 ? len - 8 : 0;
+
+    for (; i < len; i++) {
+        h = (h ^ (unsigned char)tok[i]) * 16777619U;
+    }
+    return &kd_sets[h & (KD_VERIFIED_SETS - 1)];
+}
+
+static void kd_lock(void)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(kd_slots_lock);
+#endif
+}
+
+static void kd_unlock(void)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(kd_slots_lock);
+#endif
+}
+
+int kd_verified_get(const kd_srv_conf *sconf, const char *tok,
+                    apr_size_t len, kd_jwt_claims *claims)
+{
+    kd_verified_set *set;
+    int i, hit = 0;
+
+    if (!kd_sets || len == 0 || len > KD_VERIFIED_MAXLEN) {
+        return 0;
+    }
+    set = kd_set_of(tok, len);
+    kd_lock();
+    for (i = 0; i < KD_VERIFIED_WAYS && !hit; i++) {
+        const kd_verified_slot *s = &set->way[i];
+
+        hit = s->len == len && s->sconf == sconf
+              && CRYPTO_memcmp(s->tok, tok, len) == 0;
+        if (hit) {
+            *claims = s->claims;
+        }
+    }
+    kd_unlock();
+    return hit;
+}
+
+void kd_verified_put(const kd_srv_conf *sconf, const char *tok,
+                     apr_size_t len, const kd_jwt_claims *claims)
+{
+    kd_verified_set *set;
+    kd_verified_slot *s;
+
+    if (!kd_sets || len == 0 || len > KD_VERIFIED_MAXLEN) {
+        return;
+    }
+    set = kd_set_of(tok, len);
+    kd_lock();
+    s = &set->way[set->next++ % KD_VERIFIED_WAYS];
+    s->sconf = sconf;
+    s->len = len;
+    memcpy(s->tok, tok, len);
+    s->claims = *claims;
+    kd_unlock();
+}
