@@ -54,14 +54,21 @@ void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
     char b64[KD_B64URL_ENCLEN(32)];
     const char *h = hash ? hash : "";
 
+    if (kd_verified_fp_get(kr->sconf, h, out)) {
+        return;
+    }
     /* Keyed with the token secret: the claim tells nothing about the
      * hash, and any change of password (or of its hash) changes it.  A
      * MAC failure leaves a fingerprint no token carries. */
     if (kd_jwt_hmac(kr->sconf->mac, h, strlen(h), mac) != 0) {
         memset(mac, 0xff, sizeof(mac));
+        kd_b64url_encode(b64, mac, 16);
+        apr_cpystrn(out, b64, KD_VERIFIED_FPLEN);
+        return;
     }
     kd_b64url_encode(b64, mac, 16);
-    apr_cpystrn(out, b64, 23);
+    apr_cpystrn(out, b64, KD_VERIFIED_FPLEN);
+    kd_verified_fp_put(kr->sconf, h, out);
 }
 
 int kd_auth_issue(kd_req *kr, long long client, long long user,

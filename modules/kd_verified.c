@@ -37,6 +37,8 @@
 #include "mod_kdata.h"
 
 #define KD_VERIFIED_SETS 256            /* a power of two */
+#define KD_FP_SLOTS 512                 /* a power of two */
+#define KD_FP_MAXLEN 128                /* bcrypt: 60, WHMCS md5: 32-45 */
 #define KD_VERIFIED_WAYS 4
 #define KD_VERIFIED_MAXLEN 640          /* longer tokens are not kept */
 
@@ -53,6 +55,16 @@ typedef struct {
 } kd_verified_set;
 
 static kd_verified_set *kd_sets;
+
+/* Password fingerprints (kd_auth_fingerprint) by hash: the same few
+ * thousand hashes come back from the database request after request. */
+typedef struct {
+    const kd_srv_conf *sconf;   /* key it was made under */
+    char hash[KD_FP_MAXLEN];    /* "": empty */
+    char fp[KD_VERIFIED_FPLEN];
+} kd_fp_slot;
+
+static kd_fp_slot *kd_fps;
 #if APR_HAS_THREADS
 static apr_thread_mutex_t *kd_slots_lock;
 #endif
@@ -66,16 +78,23 @@ void kd_verified_child_init(apr_pool_t *p)
     }
 #endif
     kd_sets = apr_pcalloc(p, sizeof(*kd_sets) * KD_VERIFIED_SETS);
+    kd_fps = apr_pcalloc(p, sizeof(*kd_fps) * KD_FP_SLOTS);
+}
+
+static apr_uint32_t kd_fnv(const char *s, apr_size_t from, apr_size_t len)
+{
+    apr_uint32_t h = 2166136261U;
+
+    for (; from < len; from++) {
+        h = (h ^ (unsigned char)s[from]) * 16777619U;
+    }
+    return h;
 }
 
 static kd_verified_set *kd_set_of(const char *tok, apr_size_t len)
 {
-    apr_uint32_t h = 2166136261U;       /* FNV-1a of the last 8 bytes */
-    apr_size_t i = len > 8 ? len - 8 : 0;
+    apr_uint32_t h = kd_fnv(tok, len > 8 ? len - 8 : 0, len);
 
-    for (; i < len; i++) {
-        h = (h ^ (unsigned char)tok[i]) * 16777619U;
-    }
     return &kd_sets[h & (KD_VERIFIED_SETS - 1)];
 }
 
@@ -133,5 +152,42 @@ void kd_verified_put(const kd_srv_conf *sconf, const char *tok,
     s->len = len;
     memcpy(s->tok, tok, len);
     s->claims = *claims;
+    kd_unlock();
+}
+
+int kd_verified_fp_get(const kd_srv_conf *sconf, const char *hash,
+                       char *fp)
+{
+    apr_size_t len = strlen(hash);
+    kd_fp_slot *s;
+    int hit;
+
+    if (!kd_fps || len == 0 || len >= KD_FP_MAXLEN) {
+        return 0;
+    }
+    s = &kd_fps[kd_fnv(hash, 0, len) & (KD_FP_SLOTS - 1)];
+    kd_lock();
+    hit = s->sconf == sconf && !strcmp(s->hash, hash);
+    if (hit) {
+        memcpy(fp, s->fp, KD_VERIFIED_FPLEN);
+    }
+    kd_unlock();
+    return hit;
+}
+
+void kd_verified_fp_put(const kd_srv_conf *sconf, const char *hash,
+                        const char *fp)
+{
+    apr_size_t len = strlen(hash);
+    kd_fp_slot *s;
+
+    if (!kd_fps || len == 0 || len >= KD_FP_MAXLEN) {
+        return;
+    }
+    s = &kd_fps[kd_fnv(hash, 0, len) & (KD_FP_SLOTS - 1)];
+    kd_lock();
+    s->sconf = sconf;
+    memcpy(s->hash, hash, len + 1);
+    memcpy(s->fp, fp, KD_VERIFIED_FPLEN);
     kd_unlock();
 }

@@ -296,6 +296,13 @@ int kd_verified_get(const kd_srv_conf *sconf, const char *tok,
 /** Remember tok, verified under sconf, with its claims. */
 void kd_verified_put(const kd_srv_conf *sconf, const char *tok,
                      apr_size_t len, const kd_jwt_claims *claims);
+/* kd_auth_fingerprint's output: 22 characters and a NUL. */
+#define KD_VERIFIED_FPLEN 23
+/** 1 and fp filled when hash's fingerprint under sconf is known. */
+int kd_verified_fp_get(const kd_srv_conf *sconf, const char *hash,
+                       char *fp);
+void kd_verified_fp_put(const kd_srv_conf *sconf, const char *hash,
+                        const char *fp);
 
 /** Verify the bearer token (no database); 401 on failure. */
 int kd_auth_token(kd_req *kr);

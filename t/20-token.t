@@ -6,7 +6,7 @@ use Apache::Test qw(-withtestmore);
 use KData::Test;
 use Digest::SHA qw(hmac_sha256 hmac_sha512);
 
-plan tests => 59, need_module 'kdata', 'dbd';
+plan tests => 63, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $now = time;
@@ -82,6 +82,28 @@ refused(bearer(mint() . "\t.x"), \%invalid, 'extra segment');
 $res = api('/api/v1/getproduct?token=' . mint(), { serviceid => 1 });
 is_deeply [$res->code, json_of($res)], [401, \%missing],
     'a token in the query string is not read';
+
+# A token verified once is remembered by its process (kd_verified.c):
+# the times are checked again on every request, and only the very same
+# bytes are remembered.  16 connections each way, so that every process
+# has seen the token.
+my $soon = mint(exp => time - 27);        # leeway is 30 s: 3 s to go
+my @codes = map { $_->code } map {
+    Apache::TestRequest::user_agent(reset => 1, keep_alive => 0);
+    api('/api/v1/getproduct', { serviceid => 1 }, token => $soon)
+} 1 .. 16;
+is_deeply \@codes, [(200) x 16], 'remembered token: accepted while valid';
+my ($h, $p, $s) = split /\./, $soon;
+substr($p, 3, 1) = substr($p, 3, 1) eq 'A' ? 'B' : 'A';
+refused(bearer("$h.$p.$s"), \%invalid,
+        'remembered token: another payload with its signature');
+sleep 4;
+@codes = map { $_->code } map {
+    Apache::TestRequest::user_agent(reset => 1, keep_alive => 0);
+    api('/api/v1/getproduct', { serviceid => 1 }, token => $soon)
+} 1 .. 16;
+is_deeply \@codes, [(401) x 16], 'remembered token: expires on time';
+Apache::TestRequest::user_agent(reset => 1);
 
 # a token expired less than KdataTokenLeeway ago still works
 $res = api('/api/v1/getproduct', { serviceid => 1 },
