@@ -575,6 +575,7 @@ static void kd_child_init(apr_pool_t *p, server_rec *s)
 {
     kd_cache_child_init(p, s);
     kd_verified_child_init(p);
+    kd_catalog_child_init(p);
 }
 
 static void kd_register_hooks(apr_pool_t *p)

@@ -28,15 +28,15 @@
 
 /* Columns: the caller (KD_CALLER_*), the service, then one row per
  * chosen option (NULLs when the service has none, or is not the
- * caller's).  One round trip checks the caller and reads the service.
- * No ORDER BY: sorting made MariaDB build a temporary table for every
- * call; when two options share a display name, the one WHMCS lists
- * first (order, then id) is picked here instead. */
+ * caller's): its option and sub-option ids, named from the catalogue
+ * snapshot (kd_catalog.c).  One round trip checks the caller and reads
+ * the service.  No ORDER BY: sorting made MariaDB build a temporary
+ * table for every call; when two options share a display name, the one
+ * WHMCS lists first (order, then id) is picked here instead. */
 enum {
     KD_P_ID = KD_CALLER_NCOLS, KD_P_REGDATE, KD_P_NEXTDUE, KD_P_STATUS,
     KD_P_DOMAIN, KD_P_DEDICATEDIP, KD_P_ASSIGNEDIPS, KD_P_CYCLE,
-    KD_P_USERNAME, KD_P_OPTNAME, KD_P_OPTTYPE, KD_P_SUBNAME, KD_P_QTY,
-    KD_P_OPTORDER, KD_P_OPTID
+    KD_P_USERNAME, KD_P_CONFIGID, KD_P_OPTIONID, KD_P_QTY
 };
 
 #define KD_GETPRODUCT_COLS \
@@ -44,15 +44,10 @@ enum {
     "h.domainstatus, " \
     KD_TXT("h.domain", 255) ", " KD_TXT("h.dedicatedip", 255) ", " \
     KD_TXT("h.assignedips", 8192) ", " KD_TXT("h.billingcycle", 32) ", " \
-    KD_TXT("h.username", 255) ", " KD_TXT("o.optionname", 255) ", " \
-    KD_TXT("o.optiontype", 8) ", " KD_TXT("s.optionname", 255) ", " \
-    "hc.qty, o.`order`, o.id "
+    KD_TXT("h.username", 255) ", hc.configid, hc.optionid, hc.qty "
 #define KD_GETPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \
-    "LEFT JOIN tblproductconfigoptions o ON o.id = hc.configid " \
-    "LEFT JOIN tblproductconfigoptionssub s ON s.id = hc.optionid " \
-    "AND s.configid = o.id " \
     "WHERE c.id = %d"
 
 const kd_stmt kd_stmts_product[] = {
@@ -87,21 +82,22 @@ const char *kd_display_name(apr_pool_t *p, const char *name)
 
 /* What WHMCS shows as an option's value: the sub-option for dropdowns
  * and radios (1, 2), Yes/No for a yes/no option (3), the quantity for a
- * quantity option (4). */
+ * quantity option (4).  A sub-option counts only under its own option,
+ * as the join WHMCS's own pages use. */
 static const char *kd_option_value(apr_pool_t *p, const kd_rows *rows,
-                                   int i)
+                                   int i, const kd_copt *opt,
+                                   const kd_csub *sub)
 {
-    const char *type = kd_rows_get(rows, i, KD_P_OPTTYPE);
-    const char *sub = kd_rows_get(rows, i, KD_P_SUBNAME);
     const char *qty = kd_rows_get(rows, i, KD_P_QTY);
 
-    if (type && !strcmp(type, "3")) {
+    if (!strcmp(opt->type, "3")) {
         return qty && strcmp(qty, "0") ? "Yes" : "No";
     }
-    if (type && !strcmp(type, "4")) {
+    if (!strcmp(opt->type, "4")) {
         return qty ? qty : "0";
     }
-    return sub ? kd_display_name(p, sub) : "";
+    return sub && sub->name && sub->configid == opt->id
+           ? kd_display_name(p, sub->name) : "";
 }
 
 int kd_ep_getproduct(kd_req *kr)
@@ -109,12 +105,13 @@ int kd_ep_getproduct(kd_req *kr)
     apr_pool_t *p = kr->r->pool;
     const char *args[3], *opt[KD_OPT_COUNT] = {0};
     struct {
-        long order, id;
+        long long order, id;
     } best[KD_OPT_COUNT];
     long long sid;
     kd_rows *rows;
+    kd_catalog *cat;
     json_t *body, *prod;
-    int rc, i, k, v8;
+    int rc, i, k, v8, reloaded = 0;
 
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
@@ -126,9 +123,9 @@ int kd_ep_getproduct(kd_req *kr)
     args[1] = kd_id(p, sid);
     args[2] = kd_id(p, kr->caller.client_id);
     rc = v8 ? kd_db_select_common(kr, "kd_getproduct8", &rows, 3, args,
-                                  KD_P_OPTNAME)
+                                  KD_P_CONFIGID)
             : kd_db_select_common(kr, "kd_getproduct7", &rows, 2, args + 1,
-                                  KD_P_OPTNAME);
+                                  KD_P_CONFIGID);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
@@ -138,26 +135,44 @@ int kd_ep_getproduct(kd_req *kr)
                         "Permission denied!");
     }
 
+    if ((rc = kd_catalog_get(kr, 0, &cat)) != KD_NEXT) {
+        return rc;
+    }
     for (i = 0; i < kd_rows_count(rows); i++) {
-        const char *name = kd_rows_get(rows, i, KD_P_OPTNAME);
-        long order, id;
+        const char *cid = kd_rows_get(rows, i, KD_P_CONFIGID);
+        const char *sid_s = kd_rows_get(rows, i, KD_P_OPTIONID);
+        const kd_copt *o;
+        const kd_csub *sub;
+        const char *name;
 
-        if (!name) {
-            continue;
+        if (!cid) {
+            continue;           /* no options (or not the caller's) */
         }
-        name = kd_display_name(p, name);
-        order = atol(kd_rows_get(rows, i, KD_P_OPTORDER));
-        id = atol(kd_rows_get(rows, i, KD_P_OPTID));
+        o = kd_catalog_option(cat, cid);
+        sub = kd_catalog_sub(cat, sid_s);
+        /* Added since the snapshot was taken: take a new one, once. */
+        if ((!o || (sid_s && strcmp(sid_s, "0") && !sub)) && !reloaded) {
+            if ((rc = kd_catalog_get(kr, 1, &cat)) != KD_NEXT) {
+                return rc;
+            }
+            reloaded = 1;
+            o = kd_catalog_option(cat, cid);
+            sub = kd_catalog_sub(cat, sid_s);
+        }
+        if (!o || !o->name) {
+            continue;           /* the option is gone (a dangling row) */
+        }
+        name = kd_display_name(p, o->name);
         for (k = 0; k < KD_OPT_COUNT; k++) {
             if (strcasecmp(name, kr->sconf->opt_name[k])
-                || (opt[k] && (order > best[k].order
-                               || (order == best[k].order
-                                   && id > best[k].id)))) {
+                || (opt[k] && (o->order > best[k].order
+                               || (o->order == best[k].order
+                                   && o->id > best[k].id)))) {
                 continue;
             }
-            opt[k] = kd_option_value(p, rows, i);
-            best[k].order = order;
-            best[k].id = id;
+            opt[k] = kd_option_value(p, rows, i, o, sub);
+            best[k].order = o->order;
+            best[k].id = o->id;
         }
     }
 

@@ -47,7 +47,7 @@ const kd_stmt kd_stmts_db[] = {
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, NULL
+    kd_stmts_cancel, kd_stmts_catalog, NULL
 };
 
 /* How long a schema detection is trusted: an upgrade from WHMCS 7 to 8

@@ -217,6 +217,7 @@ extern const kd_stmt kd_stmts_order[];
 extern const kd_stmt kd_stmts_credit[];
 extern const kd_stmt kd_stmts_invoice[];
 extern const kd_stmt kd_stmts_cancel[];
+extern const kd_stmt kd_stmts_catalog[];
 
 /** Register our statements with mod_dbd (configuration time). */
 void kd_db_prepare_all(server_rec *s);
@@ -286,6 +287,31 @@ void kd_rows_truncate(kd_rows *rows, int n);
     "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
 
+
+/**** kd_catalog.c: the configurable-option catalogue, for reads ****/
+
+typedef struct kd_catalog kd_catalog;
+typedef struct {
+    long long id;
+    long long order;
+    const char *name;           /* tblproductconfigoptions.optionname */
+    const char *type;           /* optiontype: "1".."4" */
+} kd_copt;
+typedef struct {
+    long long configid;         /* the option it belongs to */
+    const char *name;
+} kd_csub;
+
+void kd_catalog_child_init(apr_pool_t *p);
+/**
+ * This process's snapshot, held until r->pool is cleared.  stale: the
+ * caller missed an id in the snapshot it had; reload unless that one is
+ * under a second old.  KD_NEXT, or a reply (503/500) already sent.
+ */
+int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out);
+/** By id (decimal text); NULL when the snapshot has none. */
+const kd_copt *kd_catalog_option(const kd_catalog *c, const char *id);
+const kd_csub *kd_catalog_sub(const kd_catalog *c, const char *id);
 
 /**** kd_verified.c: tokens this process has verified ****/
 

@@ -5,7 +5,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 
-plan tests => 18, need_module 'kdata', 'dbd';
+plan tests => 20, need_module 'kdata', 'dbd';
 
 my $tok = mint(sub => 1);
 my $denied = { result => 'error', messages => 'Permission denied!' };
@@ -60,3 +60,34 @@ for my $bad ('abc', '1 OR 1=1', '01', '-1', '0', '1.0', '99999999999') {
 $res = api('/api/v1/getproduct', { serviceid => 1 }, token => $tok,
            ct => 'application/json');
 is json_of($res)->{product}{'Extra ip'}, '3', 'a JSON body works';
+
+# The option catalogue is a per-process snapshot (kd_catalog.c): an
+# option a service uses that the snapshot lacks (added since) is read at
+# once, not a minute later.  Service 1 gets a second "os", listed first.
+my $os = sql1("SELECT o.id FROM tblhostingconfigoptions hc JOIN "
+    . "tblproductconfigoptionssub s ON s.id = hc.optionid JOIN "
+    . "tblproductconfigoptions o ON o.id = s.configid WHERE hc.relid = 1 "
+    . "AND s.optionname LIKE '%Centos 6.x 64Bit%'");
+api('/api/v1/getproduct', { serviceid => 1 }, token => $tok) for 1 .. 8;
+select undef, undef, undef, 1.2;      # snapshots over a second old
+sql("INSERT INTO tblproductconfigoptions (gid, optionname, optiontype, "
+    . "qtyminimum, qtymaximum, `order`, hidden) SELECT gid, optionname, "
+    . "optiontype, 0, 0, -1, 0 FROM tblproductconfigoptions WHERE id = $os");
+my $new = sql1('SELECT MAX(id) FROM tblproductconfigoptions');
+sql("INSERT INTO tblproductconfigoptionssub (configid, optionname, "
+    . "sortorder, hidden) VALUES ($new, 'debian12|Debian 12', 0, 0)");
+my $sub = sql1('SELECT MAX(id) FROM tblproductconfigoptionssub');
+sql("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) "
+    . "VALUES (1, $new, $sub, 0)");
+my @os = map {
+    json_of(api('/api/v1/getproduct', { serviceid => 1 },
+                token => $tok))->{product}{os}
+} 1 .. 8;
+is_deeply \@os, [('Debian 12') x 8],
+    'an option added since the snapshot: shown at once';
+sql("DELETE FROM tblhostingconfigoptions WHERE configid = $new");
+sql("DELETE FROM tblproductconfigoptionssub WHERE id = $sub");
+sql("DELETE FROM tblproductconfigoptions WHERE id = $new");
+is json_of(api('/api/v1/getproduct', { serviceid => 1 },
+               token => $tok))->{product}{os}, 'Centos 6.x 64Bit',
+    'and gone again with it';

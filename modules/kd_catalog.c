@@ -1,0 +1,205 @@
+/* Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The configurable-option catalogue (tblproductconfigoptions and
+ * tblproductconfigoptionssub) as a per-process snapshot, for reads.
+ * getproduct joined both tables for every call, which was more than a
+ * third of what MariaDB spent on it; the catalogue is what an admin
+ * edits, rarely, and a service names its options by id.  A snapshot is
+ * trusted for KD_CATALOG_TTL; an id it lacks (an option added since)
+ * loads a new one at once, at most once a second.  Orders never use it:
+ * what they charge is read in their own transaction.
+ *
+ * Snapshots are counted: a request holds the one it started with until
+ * its pool is cleared, so a refresh never frees one in use.
+ */
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+
+#include "mod_kdata.h"
+
+#define KD_CATALOG_TTL apr_time_from_sec(60)
+#define KD_CATALOG_MIN_AGE apr_time_from_sec(1)
+
+struct kd_catalog {
+    apr_pool_t *pool;
+    apr_hash_t *opts;           /* tblproductconfigoptions.id -> kd_copt */
+    apr_hash_t *subs;           /* tblproductconfigoptionssub.id -> kd_csub */
+    apr_time_t loaded;
+    int refs;                   /* requests holding it (+1 while current) */
+};
+
+static kd_catalog *kd_current;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *kd_catalog_lock;
+#endif
+
+void kd_catalog_child_init(apr_pool_t *p)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&kd_catalog_lock, APR_THREAD_MUTEX_DEFAULT, p);
+#endif
+}
+
+static void kd_lock(void)
+{
+#if APR_HAS_THREADS
+    if (kd_catalog_lock) {
+        apr_thread_mutex_lock(kd_catalog_lock);
+    }
+#endif
+}
+
+static void kd_unlock(void)
+{
+#if APR_HAS_THREADS
+    if (kd_catalog_lock) {
+        apr_thread_mutex_unlock(kd_catalog_lock);
+    }
+#endif
+}
+
+/* Drop one reference; the last one frees it.  Called with the lock. */
+static void kd_catalog_unref(kd_catalog *c)
+{
+    if (--c->refs == 0) {
+        apr_pool_destroy(c->pool);
+    }
+}
+
+static apr_status_t kd_catalog_release(void *data)
+{
+    kd_lock();
+    kd_catalog_unref(data);
+    kd_unlock();
+    return APR_SUCCESS;
+}
+
+/* Columns of kd_catalog: kind ('o' option, 's' sub-option), id, name,
+ * then optiontype and order (options) or configid (sub-options). */
+const kd_stmt kd_stmts_catalog[] = {
+    {"kd_catalog",
+     "SELECT 'o', id, " KD_TXT("optionname", 255) ", "
+     KD_TXT("optiontype", 8) ", `order`, NULL "
+     "FROM tblproductconfigoptions UNION ALL "
+     "SELECT 's', id, " KD_TXT("optionname", 255) ", NULL, NULL, configid "
+     "FROM tblproductconfigoptionssub", 0},
+    {NULL, NULL, 0}
+};
+
+static int kd_catalog_load(kd_req *kr, kd_catalog **out)
+{
+    kd_rows *rows;
+    kd_catalog *c;
+    apr_pool_t *p;
+    int rc, i;
+
+    if ((rc = kd_db_select(kr, "kd_catalog", &rows, 0, NULL)) != KD_NEXT) {
+        return rc;
+    }
+    /* Its own root pool: it outlives the request that loads it, and is
+     * freed by whichever request lets go of it last. */
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return kd_internal(kr);
+    }
+    c = apr_pcalloc(p, sizeof(*c));
+    c->pool = p;
+    c->opts = apr_hash_make(p);
+    c->subs = apr_hash_make(p);
+    c->loaded = apr_time_now();
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        const char *kind = kd_rows_get(rows, i, 0);
+        const char *id = kd_rows_get(rows, i, 1);
+        const char *name = kd_rows_get(rows, i, 2);
+
+        if (!kind || !id) {
+            continue;
+        }
+        if (*kind == 'o') {
+            kd_copt *o = apr_pcalloc(p, sizeof(*o));
+
+            o->id = apr_atoi64(id);
+            o->name = name ? apr_pstrdup(p, name) : NULL;
+            o->type = apr_pstrdup(p, kd_rows_get(rows, i, 3)
+                                     ? kd_rows_get(rows, i, 3) : "");
+            o->order = kd_rows_get(rows, i, 4)
+                       ? apr_atoi64(kd_rows_get(rows, i, 4)) : 0;
+            apr_hash_set(c->opts, apr_pstrdup(p, id), APR_HASH_KEY_STRING,
+                         o);
+        }
+        else {
+            kd_csub *s = apr_pcalloc(p, sizeof(*s));
+
+            s->configid = kd_rows_get(rows, i, 5)
+                          ? apr_atoi64(kd_rows_get(rows, i, 5)) : 0;
+            s->name = name ? apr_pstrdup(p, name) : NULL;
+            apr_hash_set(c->subs, apr_pstrdup(p, id), APR_HASH_KEY_STRING,
+                         s);
+        }
+    }
+    *out = c;
+    return KD_NEXT;
+}
+
+int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out)
+{
+    apr_time_t now = apr_time_now();
+    kd_catalog *c, *fresh;
+    int rc;
+
+    kd_lock();
+    c = kd_current;
+    if (c && (stale ? now - c->loaded < KD_CATALOG_MIN_AGE
+                    : now - c->loaded < KD_CATALOG_TTL)) {
+        c->refs++;
+        kd_unlock();
+        apr_pool_cleanup_register(kr->r->pool, c, kd_catalog_release,
+                                  apr_pool_cleanup_null);
+        *out = c;
+        return KD_NEXT;
+    }
+    kd_unlock();
+
+    /* Loaded without the lock: a few threads may load at once, the
+     * last one's snapshot stays current, the others are freed. */
+    if ((rc = kd_catalog_load(kr, &fresh)) != KD_NEXT) {
+        return rc;
+    }
+    kd_lock();
+    fresh->refs = 2;            /* current, and this request */
+    if (kd_current) {
+        kd_catalog_unref(kd_current);
+    }
+    kd_current = fresh;
+    kd_unlock();
+    apr_pool_cleanup_register(kr->r->pool, fresh, kd_catalog_release,
+                              apr_pool_cleanup_null);
+    *out = fresh;
+    return KD_NEXT;
+}
+
+const kd_copt *kd_catalog_option(const kd_catalog *c, const char *id)
+{
+    return id ? apr_hash_get(c->opts, id, APR_HASH_KEY_STRING) : NULL;
+}
+
+const kd_csub *kd_catalog_sub(const kd_catalog *c, const char *id)
+{
+    return id ? apr_hash_get(c->subs, id, APR_HASH_KEY_STRING) : NULL;
+}
