@@ -160,7 +160,7 @@ static int kd_catalog_load(kd_req *kr, kd_catalog **out)
 int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out)
 {
     apr_time_t now = apr_time_now();
-    kd_catalog *c, *fresh;
+    kd_catalog *c, *fresh = NULL;
     int rc;
 
     kd_lock();
