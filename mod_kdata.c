@@ -53,6 +53,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
+    conf->schema_recheck = KD_UNSET;
     conf->limit_ip = KD_UNSET;
     conf->limit_ip_window = KD_UNSET;
     conf->limit_account = KD_UNSET;
@@ -79,6 +80,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     conf->ttl = KD_MERGE(ttl);
     conf->leeway = KD_MERGE(leeway);
     conf->bcrypt_cost = KD_MERGE(bcrypt_cost);
+    conf->schema_recheck = KD_MERGE(schema_recheck);
     conf->issuer = add->issuer ? add->issuer : base->issuer;
     conf->cache = add->cache ? add->cache : base->cache;
     conf->limit_ip = KD_MERGE(limit_ip);
@@ -155,6 +157,9 @@ static void kd_srv_defaults(kd_srv_conf *c)
     }
     if (c->bcrypt_cost == KD_UNSET) {
         c->bcrypt_cost = KD_DEFAULT_BCRYPT_COST;
+    }
+    if (c->schema_recheck == KD_UNSET) {
+        c->schema_recheck = KD_DEFAULT_SCHEMA_RECHECK;
     }
     if (!c->issuer) {
         c->issuer = KD_DEFAULT_ISSUER;
@@ -265,6 +270,9 @@ static const char *kd_set_srv_int(cmd_parms *cmd, void *dummy,
     if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, leeway)) {
         max = 300;
         return kd_parse_int(cmd, arg, 0, max, field);
+    }
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, schema_recheck)) {
+        return kd_parse_int(cmd, arg, 1, 3600, field);
     }
     return kd_parse_int(cmd, arg, 60, max, field);
 }
@@ -389,6 +397,11 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataBcryptCost", kd_set_srv_int,
                   (void *)APR_OFFSETOF(kd_srv_conf, bcrypt_cost), RSRC_CONF,
                   "bcrypt cost for rehashed legacy passwords (default 10)"),
+    AP_INIT_TAKE1("KdataSchemaRecheck", kd_set_srv_int,
+                  (void *)APR_OFFSETOF(kd_srv_conf, schema_recheck),
+                  RSRC_CONF,
+                  "Seconds a schema and storage engine check is trusted "
+                  "(default 60)"),
     AP_INIT_TAKE2("KdataOption", kd_set_option, NULL, RSRC_CONF,
                   "Field (os|cpu|ram|hdd|extraIp) and the display name of "
                   "the configurable option it chooses"),
