@@ -81,7 +81,8 @@ my $busy;
     . 'Content-Length: ' . length($body) . "\r\n\r\n",
     $body, sub { $busy = busy_db_connections() });
 like $resp, qr{^HTTP/1\.[01] 408 }, 'slow body: 408';
-like $resp, qr/\r\n\r\n\{"result":"error","message":"Request body not received in time"\}\z/,
+like $resp, qr/\r\n\r\n\{"result":"error",
+              "message":"Request\ body\ not\ received\ in\ time"\}\z/x,
     'slow body: a JSON body saying why';
 ok $took >= 1.5 && $took < 8,
     sprintf('slow body: cut off after %.1f s (%d bytes)', $took, $sent);
