@@ -25,6 +25,12 @@ my %max0 = map {
     $_ => sql1("SELECT COALESCE(MAX(id), 0) FROM $_")
 } qw(tblorders tblinvoices tblcredit);
 
+# Each order spends 0.2 s inside its transaction, so that several are
+# half written when the signal comes.
+sql("CREATE TRIGGER kd_test_restart BEFORE INSERT ON tblinvoiceitems "
+    . "FOR EACH ROW SET \@kd_slow = SLEEP(0.2)");
+END { sql('DROP TRIGGER IF EXISTS kd_test_restart') }
+
 my $pidfile = Apache::Test::vars('serverroot') . '/logs/httpd.pid';
 open my $pf, '<', $pidfile or die "$pidfile: $!";
 chomp(my $httpd = <$pf>);
@@ -66,6 +72,7 @@ my @r = parallel($workers, sub {
                         join '/', @n{qw(ordered paid failed)});
 });
 waitpid $killer, 0;
+sql('DROP TRIGGER kd_test_restart');
 my ($ordered, $paid, $failed) = (0, 0, 0);
 for (@r) {
     my @c = split m{/}, $_->[1];
