@@ -8,7 +8,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 
-plan tests => 20, need_module 'kdata', 'dbd';
+plan tests => 22, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -56,6 +56,11 @@ for my $w (@writes) {
         "MyISAM: $w->[0] 503";
     is $res->header('Retry-After'), 5, "MyISAM: $w->[0] Retry-After";
 }
+my $key = 'kd86-' . int(rand 1e9);
+my $res = api('/api/v1/addorder', { product => 'VPS 01',
+                                    billingcycle => 'monthly' },
+              token => $tok, headers => { 'Idempotency-Key' => $key });
+is $res->code, 503, 'MyISAM: addorder with an Idempotency-Key 503';
 is_deeply counts(), $c0, 'MyISAM: nothing written';
 is sql1("SELECT status FROM tblinvoices WHERE id = $iid"), 'Unpaid',
     'MyISAM: the invoice is still unpaid';
@@ -78,7 +83,7 @@ ok $lines >= 1 && $lines <= 8,
 sql('ALTER TABLE tblcancelrequests ENGINE=InnoDB');
 sql('ALTER TABLE tblactivitylog ENGINE=MyISAM');
 wait_recheck();
-my $res = call('applycredit', { invoiceid => $iid });
+$res = call('applycredit', { invoiceid => $iid });
 is $res->code, 200, 'tblactivitylog on MyISAM: applycredit 200';
 is json_of($res)->{invoicepaid}, 'true', 'the invoice is paid';
 sql('ALTER TABLE tblactivitylog ENGINE=InnoDB');
@@ -87,6 +92,12 @@ sql('ALTER TABLE tblactivitylog ENGINE=InnoDB');
 is engine('tblcancelrequests'), 'InnoDB', 'converted back to InnoDB';
 my ($iid2, $sid2) = order();
 ok $iid2, 'InnoDB again: addorder works';
+$res = api('/api/v1/addorder', { product => 'VPS 01',
+                                 billingcycle => 'monthly' },
+           token => $tok, headers => { 'Idempotency-Key' => $key });
+is_deeply [$res->code, scalar $res->header('Idempotent-Replayed')],
+    [200, undef],
+    'the refused order\'s Idempotency-Key was not kept: the retry orders';
 $res = call('cancelrequest', { serviceid => $sid2, reason => 'x' });
 is $res->code, 200, 'InnoDB again: cancelrequest 200';
 like log_text(), qr/KD00306: every table writes use is transactional again/,
