@@ -88,8 +88,8 @@ static const kd_stmt *const kd_all_stmts[] = {
  * process per period. */
 static volatile apr_uint32_t kd_schema_cached = KD_SCHEMA_UNKNOWN;
 static volatile apr_uint32_t kd_schema_checked_sec;
-static volatile apr_uint32_t kd_schema_no_txn;  /* a written table can't
-                                                 * roll back */
+/* Set while a table kd_db_begin's writes use cannot roll back. */
+static volatile apr_uint32_t kd_schema_no_txn;
 
 typedef struct {
     const apr_dbd_driver_t *driver;
