@@ -11,7 +11,7 @@ use KData::Test;
 use IO::Socket::INET ();
 use Time::HiRes qw(time);
 
-plan tests => 13, need_module 'kdata', 'dbd', 'reqtimeout';
+plan tests => 16, need_module 'kdata', 'dbd', 'reqtimeout';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -93,8 +93,24 @@ is sql1("SELECT status FROM tblinvoices WHERE id = $iid"), 'Unpaid',
     'the invoice is untouched';
 is busy_db_connections(), 0, 'afterwards no database connection is busy';
 
+# --- more slow clients than workers (64): cut off, so others get served ------
+my @socks;
+for (1 .. 70) {
+    my $s = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 5)
+        or last;
+    syswrite $s, 'P';                       # and nothing more
+    push @socks, $s;
+}
+is scalar @socks, 70, '70 slow clients connected';
+my $t0 = time;
+my $res = api('/api/v1/getproduct', { serviceid => 1 }, token => $tok);
+$took = time - $t0;
+is $res->code, 200, 'a normal client among them: 200';
+ok $took < 10, sprintf('answered in %.1f s', $took);
+close $_ for @socks;
+
 # --- and normal clients are served right after --------------------------------------------
-my $res = api('/api/v1/applycredit', { invoiceid => $iid, amount => '1.00' },
+$res = api('/api/v1/applycredit', { invoiceid => $iid, amount => '1.00' },
               token => $tok);
 is $res->code, 200, 'the same request sent at once: 200';
 is sql1("SELECT credit FROM tblinvoices WHERE id = $iid"), '1.00',
