@@ -53,6 +53,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
+    conf->schema_recheck = KD_UNSET;
     conf->limit_ip = KD_UNSET;
     conf->limit_ip_window = KD_UNSET;
     conf->limit_account = KD_UNSET;
@@ -81,6 +82,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     conf->ttl = KD_MERGE(ttl);
     conf->leeway = KD_MERGE(leeway);
     conf->bcrypt_cost = KD_MERGE(bcrypt_cost);
+    conf->schema_recheck = KD_MERGE(schema_recheck);
     conf->issuer = add->issuer ? add->issuer : base->issuer;
     conf->cache = add->cache ? add->cache : base->cache;
     conf->limit_ip = KD_MERGE(limit_ip);
@@ -157,6 +159,9 @@ static void kd_srv_defaults(kd_srv_conf *c)
     }
     if (c->bcrypt_cost == KD_UNSET) {
         c->bcrypt_cost = KD_DEFAULT_BCRYPT_COST;
+    }
+    if (c->schema_recheck == KD_UNSET) {
+        c->schema_recheck = KD_DEFAULT_SCHEMA_RECHECK;
     }
     if (!c->issuer) {
         c->issuer = KD_DEFAULT_ISSUER;
@@ -279,6 +284,9 @@ static const char *kd_set_srv_int(cmd_parms *cmd, void *dummy,
     if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, leeway)) {
         max = 300;
         return kd_parse_int(cmd, arg, 0, max, field);
+    }
+    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, schema_recheck)) {
+        return kd_parse_int(cmd, arg, 1, 3600, field);
     }
     return kd_parse_int(cmd, arg, 60, max, field);
 }
@@ -403,6 +411,11 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataBcryptCost", kd_set_srv_int,
                   (void *)APR_OFFSETOF(kd_srv_conf, bcrypt_cost), RSRC_CONF,
                   "bcrypt cost for rehashed legacy passwords (default 10)"),
+    AP_INIT_TAKE1("KdataSchemaRecheck", kd_set_srv_int,
+                  (void *)APR_OFFSETOF(kd_srv_conf, schema_recheck),
+                  RSRC_CONF,
+                  "Seconds a schema and storage engine check is trusted "
+                  "(default 60)"),
     AP_INIT_TAKE2("KdataOption", kd_set_option, NULL, RSRC_CONF,
                   "Field (os|cpu|ram|hdd|extraIp) and the display name of "
                   "the configurable option it chooses"),
@@ -535,6 +548,7 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
+    module *dbd;
     server_rec *v;
 
     prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
@@ -556,9 +570,21 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         kd_srv_defaults(conf);
     }
-    /* mod_dbd copies the main server's statements to virtual hosts in
-     * its own post_config, which runs after this one. */
+    /* mod_dbd's post_config, which runs after this one, gives our
+     * statements to the virtual hosts that share the main server's pool.
+     * A virtual host with any DBD directive of its own (a smaller DBDMax,
+     * another database) has its own mod_dbd config, merged before this
+     * runs and so without our statements: they go there too.  One that
+     * has none shares the main server's config, where registering again
+     * would only draw mod_dbd's "conflicting SQL statements" warning. */
     kd_db_prepare_all(s);
+    dbd = ap_find_linked_module("mod_dbd.c");
+    for (v = s->next; v && dbd; v = v->next) {
+        if (ap_get_module_config(v->module_config, dbd)
+            != ap_get_module_config(s->module_config, dbd)) {
+            kd_db_prepare_all(v);
+        }
+    }
     json_object_seed(0);
     return kd_cache_post_config(pconf, ptemp, s,
                                 ((kd_srv_conf *)ap_get_module_config(

@@ -72,14 +72,18 @@ static kd_ctype kd_content_type(request_rec *r)
     return t;
 }
 
-/* Reads at most max bytes; *len = max + 1 signals "too large". */
+/* Reads at most max bytes; *len = max + 1 signals "too large".  Read
+ * through ap_get_brigade rather than ap_get_client_block, which loses
+ * the reason a read failed: a client too slow for mod_reqtimeout gets
+ * 408 (it may retry), not 400 (its request would be wrong). */
 static int kd_read_all(request_rec *r, apr_off_t max, char **out,
                        apr_size_t *len)
 {
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
     char *buf;
-    apr_size_t got = 0;
-    long n;
-    int rc;
+    apr_size_t got = 0, n;
+    int rc, eos = 0;
 
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
         return rc;
@@ -91,15 +95,29 @@ static int kd_read_all(request_rec *r, apr_off_t max, char **out,
             *out = buf;
             return OK;
         }
-        while ((n = ap_get_client_block(r, buf + got,
-                                        (apr_size_t)max + 1 - got)) > 0) {
-            got += (apr_size_t)n;
-            if (got > (apr_size_t)max) {
-                break;
+        bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+        while (!eos && got <= (apr_size_t)max) {
+            rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                                APR_BLOCK_READ,
+                                (apr_size_t)max + 1 - got);
+            if (rv != APR_SUCCESS) {
+                apr_brigade_cleanup(bb);
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return APR_STATUS_IS_TIMEUP(rv) ? HTTP_REQUEST_TIME_OUT
+                                                : HTTP_BAD_REQUEST;
             }
-        }
-        if (n < 0) {
-            return HTTP_BAD_REQUEST;
+            eos = !APR_BRIGADE_EMPTY(bb)
+                  && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+            n = (apr_size_t)max + 1 - got;
+            rv = apr_brigade_flatten(bb, buf + got, &n);
+            apr_brigade_cleanup(bb);
+            if (rv != APR_SUCCESS) {
+                return HTTP_BAD_REQUEST;
+            }
+            got += n;
+            if (!n) {
+                break;      /* as ap_get_client_block: nothing more */
+            }
         }
     }
     buf[got] = '\0';
@@ -163,6 +181,10 @@ int kd_body_read(kd_req *kr)
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             r->connection->keepalive = AP_CONN_CLOSE;
             return kd_error(kr, rc, "message", "Request body too large");
+        }
+        if (rc == HTTP_REQUEST_TIME_OUT) {
+            return kd_error(kr, rc, "message",
+                            "Request body not received in time");
         }
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "Request body could not be read");

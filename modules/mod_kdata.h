@@ -43,6 +43,7 @@ APLOG_USE_MODULE(kdata);
 #define KD_DEFAULT_LEEWAY       30
 #define KD_DEFAULT_ISSUER       "mod_kdata"
 #define KD_DEFAULT_BCRYPT_COST  10
+#define KD_DEFAULT_SCHEMA_RECHECK 60
 #define KD_DEFAULT_MAX_BODY     8192
 #define KD_DEFAULT_MAX_FIELDS   32
 #define KD_DEFAULT_MAX_FIELD    1024
@@ -74,6 +75,7 @@ typedef struct {
     int leeway;
     const char *issuer;
     int bcrypt_cost;
+    int schema_recheck;         /* seconds kd_db_schema trusts its check */
     const char *opt_name[KD_OPT_COUNT];   /* option display names */
     const char *cache;          /* socache provider[:args] */
     int limit_ip;               /* failed logins per address ... */
@@ -223,7 +225,8 @@ extern const kd_stmt kd_stmts_catalog[];
 void kd_db_prepare_all(server_rec *s);
 /** Acquire the request's pooled connection; 503 when there is none. */
 int kd_db_acquire(kd_req *kr);
-/** Which credential layout the database has (cached per process);
+/** Which credential layout the database has (cached per process, with
+ * whether the tables writes touch are all transactional);
  * KD_SCHEMA_UNKNOWN means it could not be read and a reply was sent. */
 kd_schema kd_db_schema(kd_req *kr);
 /**
@@ -244,7 +247,8 @@ int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rows,
 /** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
 int kd_db_exec(kd_req *kr, const char *label, int *affected,
                int nargs, const char **args);
-/** Begin a transaction, rolled back by a cleanup unless committed. */
+/** Begin a transaction, rolled back by a cleanup unless committed;
+ * 503 when a table it would write cannot roll back (kd_db_schema). */
 int kd_db_begin(kd_req *kr);
 /** Commit the open transaction. */
 int kd_db_commit(kd_req *kr);

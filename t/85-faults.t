@@ -19,27 +19,6 @@ my $down = { result => 'error',
 setting(NoAutoApplyCredit => 'on');
 my $tok2 = mint(sub => 2);
 
-# An admin session running $sql in the background (holding locks or a
-# connection) for its duration.
-sub background_sql {
-    my $sql = shift;
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open my $fh, '|-', kd_db() . " sql '$dir' '$db' >/dev/null 2>&1"
-            or POSIX::_exit(1);
-        print $fh $sql;
-        close $fh;
-        POSIX::_exit(0);
-    }
-    select undef, undef, undef, 0.5;
-    return $pid;
-}
-sub open_transactions {
-    sql1("SELECT COUNT(*) FROM information_schema.INNODB_TRX t "
-         . "JOIN information_schema.PROCESSLIST p ON p.ID = "
-         . "t.trx_mysql_thread_id WHERE p.USER = 'kdata'");
-}
-
 # --- a row lock held elsewhere: bounded by innodb_lock_wait_timeout (3 s here)
 my $res = api('/api/v1/addorder', { product => 'VPS 01',
                                     billingcycle => 'monthly' },

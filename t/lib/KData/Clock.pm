@@ -25,6 +25,13 @@ sub new {
     open my $in, '<', "$vars->{t_conf}/httpd.conf" or die $!;
     open my $out, '>', "$dir/httpd.conf" or die $!;
     while (my $l = <$in>) {
+        # The suite's own files, inline: the virtual hosts they define
+        # keep their ports to the suite's server (no Listen of theirs).
+        if ($l =~ /^Include\s+"?(\Q$vars->{t_conf}\E\/[^"\s]+)"?/) {
+            open my $inc, '<', $1 or die "$1: $!";
+            print $out grep { !/^\s*Listen\s/ } <$inc>;
+            next;
+        }
         $l =~ s/^Listen\s+.*/Listen 127.0.0.1:$port/;
         $l =~ s/^PidFile\s+.*/PidFile $dir\/httpd.pid/;
         $l =~ s/^ErrorLog\s+.*/ErrorLog $dir\/error_log/;

@@ -18,7 +18,8 @@ use POSIX ();
 use HTTP::Request ();
 
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
-                 secret schema_flavour kd_db parallel counts setting);
+                 secret schema_flavour kd_db parallel counts setting
+                 background_sql open_transactions);
 
 my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
 my $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -161,6 +162,32 @@ sub counts {
     $c{credits} = join ',', map { $_->[0] }
         @{ sql('SELECT credit FROM tblclients ORDER BY id') };
     return \%c;
+}
+
+# An admin session running $sql in the background (holding locks or a
+# connection) for its duration; returns its pid, half a second after it
+# started.
+sub background_sql {
+    my $sql = shift;
+    my $dir = $ENV{KD_DB_DIR} or die "KD_DB_DIR unset";
+    my $db = $ENV{KD_DB_NAME};
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open my $fh, '|-', kd_db() . " sql '$dir' '$db' >/dev/null 2>&1"
+            or POSIX::_exit(1);
+        print $fh $sql;
+        close $fh;
+        POSIX::_exit(0);
+    }
+    Time::HiRes::sleep(0.5);
+    return $pid;
+}
+
+# Transactions open on the module's connections (user kdata).
+sub open_transactions {
+    sql1("SELECT COUNT(*) FROM information_schema.INNODB_TRX t "
+         . "JOIN information_schema.PROCESSLIST p ON p.ID = "
+         . "t.trx_mysql_thread_id WHERE p.USER = 'kdata'");
 }
 
 # Sets a tblconfiguration value (WHMCS's settings live in the database).
