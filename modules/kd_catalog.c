@@ -20,8 +20,9 @@
  * getproduct joined both tables for every call, which was more than a
  * third of what MariaDB spent on it; the catalogue is what an admin
  * edits, rarely, and a service names its options by id.  A snapshot is
- * trusted for KD_CATALOG_TTL; an id it lacks (an option added since)
- * loads a new one at once, at most once a second.  Orders never use it:
+ * trusted for KdataSchemaRecheck seconds, as what kd_db_schema reads;
+ * an id it lacks (an option added since) loads a new one at once, at
+ * most once a second.  Orders never use it:
  * what they charge is read in their own transaction.
  *
  * Snapshots are counted: a request holds the one it started with until
@@ -34,7 +35,6 @@
 
 #include "mod_kdata.h"
 
-#define KD_CATALOG_TTL apr_time_from_sec(60)
 #define KD_CATALOG_MIN_AGE apr_time_from_sec(1)
 
 struct kd_catalog {
@@ -160,13 +160,14 @@ static int kd_catalog_load(kd_req *kr, kd_catalog **out)
 int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out)
 {
     apr_time_t now = apr_time_now();
+    apr_time_t ttl = apr_time_from_sec(kr->sconf->schema_recheck);
     kd_catalog *c, *fresh = NULL;
     int rc;
 
     kd_lock();
     c = kd_current;
     if (c && (stale ? now - c->loaded < KD_CATALOG_MIN_AGE
-                    : now - c->loaded < KD_CATALOG_TTL)) {
+                    : now - c->loaded < ttl)) {
         c->refs++;
         kd_unlock();
         apr_pool_cleanup_register(kr->r->pool, c, kd_catalog_release,
