@@ -43,8 +43,7 @@ enum {
     KD_GI_ID = KD_GI_CALLER + KD_CALLER_NCOLS, KD_GI_NUM, KD_GI_USERID,
     KD_GI_DATE, KD_GI_DUEDATE, KD_GI_DATEPAID, KD_GI_CAPTURE,
     KD_GI_SUBTOTAL, KD_GI_CREDIT, KD_GI_TAX, KD_GI_TAX2, KD_GI_TOTAL,
-    KD_GI_RATE, KD_GI_RATE2, KD_GI_STATUS, KD_GI_METHOD, KD_GI_NOTES,
-    KD_GI_CC
+    KD_GI_RATE, KD_GI_RATE2, KD_GI_STATUS, KD_GI_METHOD, KD_GI_NOTES
 };
 /* Columns of a 'c' row (a transaction), from KD_GI_ID on. */
 #define KD_GI_AMOUNTIN (KD_GI_ID + 6)
@@ -60,23 +59,21 @@ enum {
     "i.duedate, i.datepaid, i.last_capture_attempt, i.subtotal, " \
     "i.credit, i.tax, i.tax2, i.total, i.taxrate, i.taxrate2, " \
     KD_TXT("i.status", 32) ", " KD_TXT("i.paymentmethod", 255) ", " \
-    KD_TXT("i.notes", 16383) ", " \
-    "(SELECT COUNT(*) FROM tblpaymentgateways WHERE gateway = " \
-    "i.paymentmethod AND setting = 'type' AND value = 'CC'), 0 "
+    KD_TXT("i.notes", 16383) ", 0 "
 #define KD_GETINVOICE_REST \
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
     "WHERE c.id = %d " \
     "UNION ALL SELECT 'b', " KD_GI_NULLS4 ", " KD_C("it.id") KD_C("it.type") \
     KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
     KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
-    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, it.id " \
+    "NULL, NULL, NULL, NULL, NULL, NULL, it.id " \
     "FROM tblinvoiceitems it WHERE it.invoiceid = %d " \
     "UNION ALL SELECT 'c', " KD_GI_NULLS4 ", " KD_C("a.id") KD_C("a.userid") \
     KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
     KD_TXT("a.description", 1024) ", " KD_C("a.amountin") KD_C("a.fees") \
     KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \
     KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL, " \
-    "NULL, a.id FROM tblaccounts a WHERE a.invoiceid = %d"
+    "a.id FROM tblaccounts a WHERE a.invoiceid = %d"
 
 /* Columns of a transaction, as WHMCS's GetInvoice names them. */
 static const char *const kd_tx_names[] = {
@@ -159,6 +156,32 @@ static void kd_set_money(apr_pool_t *p, json_t *o, const char *k,
     json_object_set_new(o, k, json_string(kd_cents_str(p, v)));
 }
 
+/* Whether an invoice's payment method is a card gateway (its "type"
+ * setting is CC), from the catalogue snapshot; a gateway it does not
+ * know (set up since) loads a new one. */
+static int kd_cc_gateway(kd_req *kr, const char *method, int *cc)
+{
+    kd_catalog *cat;
+    const char *type;
+    int rc;
+
+    *cc = 0;
+    if (!method || !*method) {
+        return KD_NEXT;
+    }
+    if ((rc = kd_catalog_get(kr, 0, &cat)) != KD_NEXT) {
+        return rc;
+    }
+    if (!(type = kd_catalog_gateway_type(cat, method))) {
+        if ((rc = kd_catalog_get(kr, 1, &cat)) != KD_NEXT) {
+            return rc;
+        }
+        type = kd_catalog_gateway_type(cat, method);
+    }
+    *cc = type && !strcasecmp(type, "CC");
+    return KD_NEXT;
+}
+
 int kd_ep_getinvoice(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
@@ -168,7 +191,7 @@ int kd_ep_getinvoice(kd_req *kr)
     json_t *body, *items, *txs, *o;
     kd_sorted *sorted;
     kd_cents paid = 0;
-    int rc, i, j, c, v8, n = 0, nsorted;
+    int rc, i, j, c, v8, n = 0, nsorted, cc;
 
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
@@ -241,9 +264,12 @@ int kd_ep_getinvoice(kd_req *kr)
     kd_set(body, "status", kd_rows_get(rows, 0, KD_GI_STATUS));
     kd_set(body, "paymentmethod", kd_rows_get(rows, 0, KD_GI_METHOD));
     kd_set(body, "notes", kd_rows_get(rows, 0, KD_GI_NOTES));
-    json_object_set_new(body, "ccgateway",
-                        json_boolean(strcmp(kd_rows_get(rows, 0, KD_GI_CC),
-                                            "0")));
+    if ((rc = kd_cc_gateway(kr, kd_rows_get(rows, 0, KD_GI_METHOD),
+                            &cc)) != KD_NEXT) {
+        json_decref(body);
+        return rc;
+    }
+    json_object_set_new(body, "ccgateway", json_boolean(cc));
 
     /* Row 0 is the invoice; the rest in order of kind, then id. */
     nsorted = kd_rows_count(rows) - 1;

@@ -257,6 +257,13 @@ static int kd_login(kd_req *kr)
     hash = kd_rows_get(rows, 0, KD_L_HASH);
     match = kd_pw_verify(password, strlen(password), hash ? hash : "");
     if (!match) {
+        /* A legacy (MD5, HMAC) hash is checked in microseconds: pay a
+         * bcrypt as an unknown email does, or the answer's speed would
+         * tell which emails have accounts. */
+        if (kd_pw_format_of(hash ? hash : "") != KD_PW_BCRYPT) {
+            kd_pw_dummy_verify(password, strlen(password),
+                               kr->sconf->bcrypt_cost);
+        }
         return kd_login_refused(kr, email, "wrong password");
     }
     status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS);

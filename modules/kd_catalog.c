@@ -15,11 +15,13 @@
  */
 
 /*
- * The configurable-option catalogue (tblproductconfigoptions and
- * tblproductconfigoptionssub) as a per-process snapshot, for reads.
- * getproduct joined both tables for every call, which was more than a
- * third of what MariaDB spent on it; the catalogue is what an admin
- * edits, rarely, and a service names its options by id.  A snapshot is
+ * The catalogue (configurable options and their choices, from
+ * tblproductconfigoptions and tblproductconfigoptionssub, and which
+ * payment gateways take cards, from tblpaymentgateways) as a
+ * per-process snapshot, for reads.  getproduct joined the option tables
+ * for every call, more than a third of what MariaDB spent on it, and
+ * getinvoice's gateway subquery was as much again; the catalogue is
+ * what an admin edits, rarely, and services and invoices name it.  A snapshot is
  * trusted for KdataSchemaRecheck seconds, as what kd_db_schema reads;
  * an id it lacks (an option added since) loads a new one at once, at
  * most once a second.  Orders never use it:
@@ -30,6 +32,7 @@
  */
 
 #include "apr_hash.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
 
@@ -41,6 +44,7 @@ struct kd_catalog {
     apr_pool_t *pool;
     apr_hash_t *opts;           /* tblproductconfigoptions.id -> kd_copt */
     apr_hash_t *subs;           /* tblproductconfigoptionssub.id -> kd_csub */
+    apr_hash_t *gateways;       /* gateway -> its "type" setting */
     apr_time_t loaded;
     int refs;                   /* requests holding it (+1 while current) */
 };
@@ -91,17 +95,30 @@ static apr_status_t kd_catalog_release(void *data)
     return APR_SUCCESS;
 }
 
-/* Columns of kd_catalog: kind ('o' option, 's' sub-option), id, name,
- * then optiontype and order (options) or configid (sub-options). */
+/* Columns of kd_catalog: kind ('o' option, 's' sub-option, 'g'
+ * gateway), id, name, then optiontype and order (options), configid
+ * (sub-options) or the gateway's type (CC, Invoices, ...) as type. */
 const kd_stmt kd_stmts_catalog[] = {
     {"kd_catalog",
      "SELECT 'o', id, " KD_TXT("optionname", 255) ", "
-     KD_TXT("optiontype", 8) ", `order`, NULL "
+     KD_TXT("optiontype", 32) ", `order`, NULL "
      "FROM tblproductconfigoptions UNION ALL "
      "SELECT 's', id, " KD_TXT("optionname", 255) ", NULL, NULL, configid "
-     "FROM tblproductconfigoptionssub", 0},
+     "FROM tblproductconfigoptionssub UNION ALL "
+     "SELECT 'g', NULL, " KD_TXT("gateway", 255) ", " KD_TXT("value", 32)
+     ", NULL, NULL FROM tblpaymentgateways WHERE setting = 'type'", 0},
     {NULL, NULL, 0}
 };
+
+static char *kd_fold(apr_pool_t *p, const char *s)
+{
+    char *f = apr_pstrdup(p, s), *c;
+
+    for (c = f; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    return f;
+}
 
 static int kd_catalog_load(kd_req *kr, kd_catalog **out)
 {
@@ -122,12 +139,21 @@ static int kd_catalog_load(kd_req *kr, kd_catalog **out)
     c->pool = p;
     c->opts = apr_hash_make(p);
     c->subs = apr_hash_make(p);
+    c->gateways = apr_hash_make(p);
     c->loaded = apr_time_now();
     for (i = 0; i < kd_rows_count(rows); i++) {
         const char *kind = kd_rows_get(rows, i, 0);
         const char *id = kd_rows_get(rows, i, 1);
         const char *name = kd_rows_get(rows, i, 2);
 
+        if (kind && *kind == 'g' && name) {
+            const char *type = kd_rows_get(rows, i, 3);
+
+            /* Case-folded: MariaDB compared names without case. */
+            apr_hash_set(c->gateways, kd_fold(p, name), APR_HASH_KEY_STRING,
+                         apr_pstrdup(p, type ? type : ""));
+            continue;
+        }
         if (!kind || !id) {
             continue;
         }
@@ -203,4 +229,19 @@ const kd_copt *kd_catalog_option(const kd_catalog *c, const char *id)
 const kd_csub *kd_catalog_sub(const kd_catalog *c, const char *id)
 {
     return id ? apr_hash_get(c->subs, id, APR_HASH_KEY_STRING) : NULL;
+}
+
+const char *kd_catalog_gateway_type(const kd_catalog *c, const char *name)
+{
+    char key[256];
+    apr_size_t i;
+
+    if (!name || strlen(name) >= sizeof(key)) {
+        return NULL;
+    }
+    for (i = 0; name[i]; i++) {
+        key[i] = (char)apr_tolower(name[i]);
+    }
+    key[i] = '\0';
+    return apr_hash_get(c->gateways, key, APR_HASH_KEY_STRING);
 }

@@ -292,7 +292,7 @@ void kd_rows_truncate(kd_rows *rows, int n);
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
 
 
-/**** kd_catalog.c: the configurable-option catalogue, for reads ****/
+/**** kd_catalog.c: options and gateways, for reads ****/
 
 typedef struct kd_catalog kd_catalog;
 typedef struct {
@@ -316,6 +316,8 @@ int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out);
 /** By id (decimal text); NULL when the snapshot has none. */
 const kd_copt *kd_catalog_option(const kd_catalog *c, const char *id);
 const kd_csub *kd_catalog_sub(const kd_catalog *c, const char *id);
+/** A payment gateway's "type" setting ("CC", ...); NULL when unknown. */
+const char *kd_catalog_gateway_type(const kd_catalog *c, const char *name);
 
 /**** kd_verified.c: tokens this process has verified ****/
 

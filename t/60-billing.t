@@ -8,7 +8,7 @@ use KData::Test;
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 74, need_module 'kdata', 'dbd';
+plan tests => 76, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -50,6 +50,25 @@ is_deeply json_of($res), {
     transactions => '',
 }, 'getinvoice: the seed\'s shape, every value';
 like $res->content, qr/"ccgateway":false/, 'getinvoice: ccgateway is false';
+
+# A card gateway (type CC) set up after the processes read the gateway
+# list (kd_catalog.c): seen at once, names compared without case as
+# MariaDB did.
+api('/api/v1/getinvoice', { invoiceid => $iid }, token => mint(sub => 1))
+    for 1 .. 8;
+select undef, undef, undef, 1.2;
+sql("INSERT INTO tblpaymentgateways (gateway, setting, value, `order`) "
+    . "VALUES ('kdcardpay', 'name', 'Card', 9), "
+    . "('kdcardpay', 'type', 'CC', 9)");
+sql("UPDATE tblinvoices SET paymentmethod = 'KDCardPay' WHERE id = $iid");
+my @cc = map {
+    json_of(call('getinvoice', { invoiceid => $iid }))->{ccgateway} ? 1 : 0
+} 1 .. 8;
+is_deeply \@cc, [(1) x 8], 'getinvoice: a card gateway set up since: true';
+sql("UPDATE tblinvoices SET paymentmethod = 'banktransfer' WHERE id = $iid");
+sql("DELETE FROM tblpaymentgateways WHERE gateway = 'kdcardpay'");
+ok !json_of(call('getinvoice', { invoiceid => $iid }))->{ccgateway},
+    'getinvoice: bank transfer again: false';
 
 my $aid = sql1('SELECT COALESCE(MAX(id), 0) + 1 FROM tblactivitylog');
 $res = call('applycredit', { invoiceid => $iid });
