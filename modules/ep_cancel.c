@@ -198,9 +198,9 @@ int kd_ep_cancelrequest(kd_req *kr)
                   (apr_int64_t)kr->caller.client_id, sid, type);
 
     body = json_object();
-    json_object_set_new(body, "result", json_string("success"));
-    json_object_set_new(body, "serviceid", json_string(sid));
-    json_object_set_new(body, "userid",
-                        json_string(kd_id(p, kr->caller.client_id)));
+    json_object_set_new_nocheck(body, "result", json_string("success"));
+    json_object_set_new_nocheck(body, "serviceid", json_string(sid));
+    json_object_set_new_nocheck(body, "userid",
+                                json_string(kd_id(p, kr->caller.client_id)));
     return kd_reply(kr, HTTP_OK, body);
 }

@@ -146,14 +146,14 @@ static const char *const kd_invoice_statuses[] = {
 
 static void kd_set(json_t *o, const char *k, const char *v)
 {
-    json_object_set_new(o, k, kd_json_str(v));
+    json_object_set_new_nocheck(o, k, kd_json_str(v));
 }
 
 /* Money columns as WHMCS's API shows them: strings with two decimals. */
 static void kd_set_money(apr_pool_t *p, json_t *o, const char *k,
                          kd_cents v)
 {
-    json_object_set_new(o, k, json_string(kd_cents_str(p, v)));
+    json_object_set_new_nocheck(o, k, json_string(kd_cents_str(p, v)));
 }
 
 /* Whether an invoice's payment method is a card gateway (its "type"
@@ -269,7 +269,7 @@ int kd_ep_getinvoice(kd_req *kr)
         json_decref(body);
         return rc;
     }
-    json_object_set_new(body, "ccgateway", json_boolean(cc));
+    json_object_set_new_nocheck(body, "ccgateway", json_boolean(cc));
 
     /* Row 0 is the invoice; the rest in order of kind, then id. */
     nsorted = kd_rows_count(rows) - 1;
@@ -308,16 +308,16 @@ int kd_ep_getinvoice(kd_req *kr)
         }
     }
     o = json_object();
-    json_object_set_new(o, "item", items);
-    json_object_set_new(body, "items", o);
+    json_object_set_new_nocheck(o, "item", items);
+    json_object_set_new_nocheck(body, "items", o);
     if (json_array_size(txs) == 0) {
         json_decref(txs);
         kd_set(body, "transactions", "");
     }
     else {
         o = json_object();
-        json_object_set_new(o, "transaction", txs);
-        json_object_set_new(body, "transactions", o);
+        json_object_set_new_nocheck(o, "transaction", txs);
+        json_object_set_new_nocheck(body, "transactions", o);
     }
     return kd_reply(kr, HTTP_OK, body);
 }
@@ -393,7 +393,7 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
             continue;
         }
         o = json_object();
-        json_object_set_new(o, "id", json_integer(apr_atoi64(
+        json_object_set_new_nocheck(o, "id", json_integer(apr_atoi64(
                                 kd_rows_get(rows, i, KD_IP))));
         kd_set(o, "userid", kd_rows_get(rows, i, KD_IP + 1));
         kd_set(o, "invoicenum", kd_rows_get(rows, i, KD_IP + 2));
@@ -421,6 +421,6 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
     }
     body = json_object();
     kd_set(body, "result", "true");
-    json_object_set_new(body, "data", data);
+    json_object_set_new_nocheck(body, "data", data);
     return kd_reply(kr, HTTP_OK, body);
 }

@@ -150,7 +150,7 @@ static json_t *kd_client_json(const kd_rows *rows)
         else {
             j = kd_json_str(v);
         }
-        json_object_set_new(o, kd_client_cols[i].name, j);
+        json_object_set_new_nocheck(o, kd_client_cols[i].name, j);
     }
     return o;
 }
@@ -301,11 +301,11 @@ static int kd_login(kd_req *kr)
     body = json_object();
     tok = json_object();
     users = json_array();
-    json_object_set_new(tok, "token", json_string(token));
-    json_object_set_new(body, "0", tok);
-    json_object_set_new(body, "result", json_string("success"));
+    json_object_set_new_nocheck(tok, "token", json_string(token));
+    json_object_set_new_nocheck(body, "0", tok);
+    json_object_set_new_nocheck(body, "result", json_string("success"));
     json_array_append_new(users, kd_client_json(rows));
-    json_object_set_new(body, "user", users);
+    json_object_set_new_nocheck(body, "user", users);
     return kd_reply(kr, HTTP_OK, body);
 }
 

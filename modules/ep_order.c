@@ -823,12 +823,12 @@ int kd_ep_addorder(kd_req *kr)
                   paid ? ", paid" : "", (apr_int64_t)kr->caller.client_id);
 
     body = json_object();
-    json_object_set_new(body, "result", json_string("success"));
-    json_object_set_new(body, "orderid", json_integer(orderid));
-    json_object_set_new(body, "productids",
-                        json_string(kd_id(p, serviceid)));
-    json_object_set_new(body, "addonids", json_string(""));
-    json_object_set_new(body, "domainids", json_string(""));
-    json_object_set_new(body, "invoiceid", json_integer(invoiceid));
+    json_object_set_new_nocheck(body, "result", json_string("success"));
+    json_object_set_new_nocheck(body, "orderid", json_integer(orderid));
+    json_object_set_new_nocheck(body, "productids",
+                                json_string(kd_id(p, serviceid)));
+    json_object_set_new_nocheck(body, "addonids", json_string(""));
+    json_object_set_new_nocheck(body, "domainids", json_string(""));
+    json_object_set_new_nocheck(body, "invoiceid", json_integer(invoiceid));
     return kd_reply(kr, HTTP_OK, body);
 }

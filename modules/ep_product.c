@@ -58,6 +58,17 @@ const kd_stmt kd_stmts_product[] = {
     {NULL, NULL, 0}
 };
 
+/* The service's columns under the seed's keys, in the seed's order. */
+static const struct {
+    const char *key;
+    int col;
+} kd_service_keys[] = {
+    {"regdate", KD_P_REGDATE}, {"nextduedate", KD_P_NEXTDUE},
+    {"status", KD_P_STATUS}, {"domain", KD_P_DOMAIN},
+    {"dedicatedip", KD_P_DEDICATEDIP}, {"assignedips", KD_P_ASSIGNEDIPS},
+    {"billingcycle", KD_P_CYCLE}, {"username", KD_P_USERNAME}
+};
+
 /* The seed's response keys, in kd_opt order. */
 static const char *const kd_opt_json_keys[KD_OPT_COUNT] = {
     "os", "cpu", "ram", "hdd", "Extra ip"
@@ -177,35 +188,25 @@ int kd_ep_getproduct(kd_req *kr)
     }
 
     prod = json_object();
-    json_object_set_new(prod, "serviceid", kd_json_str(args[1]));
-    json_object_set_new(prod, "regdate",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_REGDATE)));
-    json_object_set_new(prod, "nextduedate",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_NEXTDUE)));
-    json_object_set_new(prod, "status",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_STATUS)));
-    json_object_set_new(prod, "domain",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_DOMAIN)));
-    json_object_set_new(prod, "dedicatedip",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_DEDICATEDIP)));
-    json_object_set_new(prod, "assignedips",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_ASSIGNEDIPS)));
-    json_object_set_new(prod, "billingcycle",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_CYCLE)));
-    json_object_set_new(prod, "username",
-                        kd_json_str(kd_rows_get(rows, 0, KD_P_USERNAME)));
+    json_object_set_new_nocheck(prod, "serviceid", kd_json_str(args[1]));
+    for (k = 0; k < (int)(sizeof(kd_service_keys)
+                          / sizeof(kd_service_keys[0])); k++) {
+        json_object_set_new_nocheck(prod, kd_service_keys[k].key,
+                                    kd_json_str(kd_rows_get(rows, 0,
+                                        kd_service_keys[k].col)));
+    }
     /* tblhosting.password holds WHMCS's own reversible encryption, keyed
      * by a secret only WHMCS's configuration.php has: it is never sent,
      * neither encrypted nor (we cannot) decrypted. */
-    json_object_set_new(prod, "password", json_string(""));
+    json_object_set_new_nocheck(prod, "password", json_string(""));
     for (k = 0; k < KD_OPT_COUNT; k++) {
-        json_object_set_new(prod, kd_opt_json_keys[k],
-                            kd_json_str(opt[k] ? opt[k] : ""));
+        json_object_set_new_nocheck(prod, kd_opt_json_keys[k],
+                                    kd_json_str(opt[k] ? opt[k] : ""));
     }
 
     body = json_object();
-    json_object_set_new(body, "result", json_string("success"));
-    json_object_set_new(body, "serviceid", kd_json_str(args[1]));
-    json_object_set_new(body, "product", prod);
+    json_object_set_new_nocheck(body, "result", json_string("success"));
+    json_object_set_new_nocheck(body, "serviceid", kd_json_str(args[1]));
+    json_object_set_new_nocheck(body, "product", prod);
     return kd_reply(kr, HTTP_OK, body);
 }

@@ -38,9 +38,9 @@ int kd_ep_logout(kd_req *kr)
                   "client " KD_I64 " logged out a token",
                   (apr_int64_t)kr->caller.client_id);
     body = json_object();
-    json_object_set_new(body, "result", json_string("success"));
-    json_object_set_new(body, "message",
-                        json_string("Successfully logged out"));
+    json_object_set_new_nocheck(body, "result", json_string("success"));
+    json_object_set_new_nocheck(body, "message",
+                                json_string("Successfully logged out"));
     return kd_reply(kr, HTTP_OK, body);
 }
 
@@ -75,8 +75,8 @@ int kd_ep_refresh(kd_req *kr)
     }
     body = json_object();
     tok = json_object();
-    json_object_set_new(tok, "token", json_string(token));
-    json_object_set_new(body, "0", tok);
-    json_object_set_new(body, "result", json_string("success"));
+    json_object_set_new_nocheck(tok, "token", json_string(token));
+    json_object_set_new_nocheck(body, "0", tok);
+    json_object_set_new_nocheck(body, "result", json_string("success"));
     return kd_reply(kr, HTTP_OK, body);
 }

@@ -21,11 +21,11 @@
  * per-process snapshot, for reads.  getproduct joined the option tables
  * for every call, more than a third of what MariaDB spent on it, and
  * getinvoice's gateway subquery was as much again; the catalogue is
- * what an admin edits, rarely, and services and invoices name it.  A snapshot is
- * trusted for KdataSchemaRecheck seconds, as what kd_db_schema reads;
- * an id it lacks (an option added since) loads a new one at once, at
- * most once a second.  Orders never use it:
- * what they charge is read in their own transaction.
+ * what an admin edits, rarely, and services and invoices name it.  A
+ * snapshot is trusted for KdataSchemaRecheck seconds, as what
+ * kd_db_schema reads; an id it lacks (an option or gateway added since)
+ * loads a new one at once, at most once a second.  Orders never use
+ * it: what they charge is read in their own transaction.
  *
  * Snapshots are counted: a request holds the one it started with until
  * its pool is cleared, so a refresh never frees one in use.

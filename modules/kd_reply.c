@@ -74,8 +74,8 @@ int kd_error(kd_req *kr, int status, const char *key, const char *msg)
     json_t *body = json_object();
 
     if (body) {
-        json_object_set_new(body, "result", json_string("error"));
-        json_object_set_new(body, key, json_string(msg));
+        json_object_set_new_nocheck(body, "result", json_string("error"));
+        json_object_set_new_nocheck(body, key, json_string(msg));
     }
     return kd_reply(kr, status, body);
 }

@@ -25,9 +25,9 @@
  *
  * A fixed table per process, one mutex, no allocation after child
  * init.  A set of KD_VERIFIED_WAYS slots is chosen by the token's last
- * characters (its MAC, so spread evenly); a full set evicts in turn.  The lookup compares the
- * whole token in constant time, so timing does not tell how much of a
- * guess matched a cached token.
+ * characters (its MAC, so spread evenly); a full set evicts in turn.
+ * The lookup compares the whole token in constant time, so timing does
+ * not tell how much of a guess matched a cached token.
  */
 
 #include "apr_thread_mutex.h"
