@@ -50,23 +50,54 @@ int kd_reply_raw(kd_req *kr, int status, const char *text)
     return OK;
 }
 
+/* The reply text, in request memory: json_dumps would grow a heap
+ * buffer piece by piece and then copy it once more. */
+typedef struct {
+    apr_pool_t *p;
+    char *data;
+    apr_size_t len, cap;
+} kd_text;
+
+#define KD_REPLY_GUESS 4096     /* most replies fit: one allocation */
+
+static int kd_text_add(const char *bytes, size_t n, void *data)
+{
+    kd_text *t = data;
+
+    if (t->len + n + 1 > t->cap) {
+        apr_size_t cap = t->cap ? t->cap * 2 : KD_REPLY_GUESS;
+        char *grown;
+
+        while (cap < t->len + n + 1) {
+            cap *= 2;
+        }
+        grown = apr_palloc(t->p, cap);
+        memcpy(grown, t->data, t->len);
+        t->data = grown;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, bytes, n);
+    t->len += n;
+    return 0;
+}
+
 int kd_reply(kd_req *kr, int status, json_t *body)
 {
-    char *text;
-    int rc;
+    kd_text t = {kr->r->pool, NULL, 0, 0};
+    int bad;
 
-    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    bad = !body || json_dump_callback(body, kd_text_add, &t, JSON_COMPACT)
+          || !t.len;
     json_decref(body);
-    if (!text) {
+    if (bad) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00101)
                       "cannot encode a reply (out of memory?)");
         return kd_reply_raw(kr, HTTP_INTERNAL_SERVER_ERROR,
                             "{\"result\":\"error\",\"message\":"
                             "\"Internal error\"}");
     }
-    rc = kd_reply_raw(kr, status, text);
-    free(text);
-    return rc;
+    t.data[t.len] = '\0';
+    return kd_reply_raw(kr, status, t.data);
 }
 
 int kd_error(kd_req *kr, int status, const char *key, const char *msg)
