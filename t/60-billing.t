@@ -5,10 +5,11 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use KData::Test;
+use Encode ();
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 76, need_module 'kdata', 'dbd';
+plan tests => 77, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -294,4 +295,22 @@ SKIP: {
     sql("UPDATE tblusers_clients SET permissions = "
         . "'profile,contacts,products,invoices' "
         . "WHERE auth_user_id = 7 AND client_id = 1");
+}
+
+# A reply far over the first 4 KB the encoder sets aside (kd_reply.c):
+# three 5,000-character lines, one with non-ASCII text, come back whole.
+{
+    my ($big) = order();
+    my $long = ('x' x 4990) . "\x{e9}t\x{e9} \x{2713}";
+    my $qlong = $long =~ s/'/''/gr;
+    for my $n (1 .. 3) {
+        sql(Encode::encode_utf8("INSERT INTO tblinvoiceitems (invoiceid, "
+            . "userid, type, relid, description, amount, taxed, "
+            . "paymentmethod, notes) VALUES ($big, 1, '', 0, "
+            . "CONCAT('$n ', '$qlong'), 0.00, 0, 'banktransfer', '')"));
+    }
+    my @d = map { $_->{description} } @{ json_of(call('getinvoice',
+        { invoiceid => $big }))->{items}{item} };
+    is_deeply [@d[1 .. 3]], [map { "$_ $long" } 1 .. 3],
+        'getinvoice: a 15 KB reply, every line whole';
 }
