@@ -50,6 +50,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
+    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
@@ -67,6 +68,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
     int i;
 
+    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;

@@ -49,7 +49,8 @@ struct kd_catalog {
     int refs;                   /* requests holding it (+1 while current) */
 };
 
-static kd_catalog *kd_current;
+/* The current snapshot of each server is kr->sconf->rt->catalog: a
+ * virtual host with a pool of its own may be another WHMCS. */
 #if APR_HAS_THREADS
 static apr_thread_mutex_t *kd_catalog_lock;
 #endif
@@ -191,7 +192,7 @@ int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out)
     int rc;
 
     kd_lock();
-    c = kd_current;
+    c = kr->sconf->rt->catalog;
     if (c && (stale ? now - c->loaded < KD_CATALOG_MIN_AGE
                     : now - c->loaded < ttl)) {
         c->refs++;
@@ -210,10 +211,10 @@ int kd_catalog_get(kd_req *kr, int stale, kd_catalog **out)
     }
     kd_lock();
     fresh->refs = 2;            /* current, and this request */
-    if (kd_current) {
-        kd_catalog_unref(kd_current);
+    if (kr->sconf->rt->catalog) {
+        kd_catalog_unref(kr->sconf->rt->catalog);
     }
-    kd_current = fresh;
+    kr->sconf->rt->catalog = fresh;
     kd_unlock();
     apr_pool_cleanup_register(kr->r->pool, fresh, kd_catalog_release,
                               apr_pool_cleanup_null);

@@ -81,15 +81,6 @@ static const kd_stmt *const kd_all_stmts[] = {
 #define KD_ACQUIRE_TRIES 64
 #define KD_ACQUIRE_TIME apr_time_from_msec(1500)
 
-/* The last check, per process: an upgrade from WHMCS 7 to 8 or a table
- * converted to another engine is noticed within KdataSchemaRecheck
- * seconds without restarting Apache, at the cost of one query per
- * process per period. */
-static volatile apr_uint32_t kd_schema_cached = KD_SCHEMA_UNKNOWN;
-static volatile apr_uint32_t kd_schema_checked_sec;
-/* Set while a table kd_db_begin's writes use cannot roll back. */
-static volatile apr_uint32_t kd_schema_no_txn;
-
 typedef struct {
     const apr_dbd_driver_t *driver;
     apr_dbd_transaction_t *trans;
@@ -344,7 +335,7 @@ int kd_db_begin(kd_req *kr)
     if (kd_db_schema(kr) == KD_SCHEMA_UNKNOWN) {
         return OK;                      /* the reply was sent */
     }
-    if (apr_atomic_read32(&kd_schema_no_txn)) {
+    if (apr_atomic_read32(&kr->sconf->rt->schema_no_txn)) {
         /* Logged (KD00305) by the check that found it. */
         return kd_unavailable(kr);
     }
@@ -397,11 +388,16 @@ int kd_db_insert_id(kd_req *kr, long long *id)
     return KD_NEXT;
 }
 
+/* The last check, per process and server (sconf->rt): an upgrade from
+ * WHMCS 7 to 8 or a table converted to another engine is noticed within
+ * KdataSchemaRecheck seconds without restarting Apache, at the cost of
+ * one query per process per period. */
 kd_schema kd_db_schema(kd_req *kr)
 {
-    apr_uint32_t cached = apr_atomic_read32(&kd_schema_cached);
+    apr_uint32_t cached = apr_atomic_read32(&kr->sconf->rt->schema);
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
-    apr_uint32_t checked = apr_atomic_read32(&kd_schema_checked_sec);
+    apr_uint32_t checked =
+        apr_atomic_read32(&kr->sconf->rt->schema_checked);
     apr_uint32_t was_bad;
     const char *bad = NULL;
     kd_rows *rows;
@@ -430,11 +426,13 @@ kd_schema kd_db_schema(kd_req *kr)
                                engine ? engine : "no engine");
         }
     }
-    apr_atomic_set32(&kd_schema_cached, cached);
-    was_bad = apr_atomic_xchg32(&kd_schema_no_txn, bad != NULL);
+    apr_atomic_set32(&kr->sconf->rt->schema, cached);
+    was_bad = apr_atomic_xchg32(&kr->sconf->rt->schema_no_txn,
+                                bad != NULL);
     /* Of the threads that found the check due, the one that moves the
      * time on logs: one line per process per period, not per request. */
-    if (apr_atomic_cas32(&kd_schema_checked_sec, now, checked) == checked) {
+    if (apr_atomic_cas32(&kr->sconf->rt->schema_checked, now,
+                         checked) == checked) {
         if (bad) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00305)
                           "tables on an engine without transactions: %s; "

@@ -66,11 +66,23 @@ typedef enum {
     KD_OPT_COUNT
 } kd_opt;
 
+/* What one Apache process learns about one server's database while it
+ * runs (written after fork, so each child has its own; a vhost with a
+ * pool of its own may be another WHMCS, so each server has its own).
+ * Allocated with the configuration. */
+typedef struct {
+    volatile apr_uint32_t schema;           /* kd_schema (kd_db_schema) */
+    volatile apr_uint32_t schema_checked;   /* when, in seconds */
+    volatile apr_uint32_t schema_no_txn;    /* a written table: no rollback */
+    struct kd_catalog *catalog;             /* kd_catalog.c's snapshot */
+} kd_runtime;
+
 typedef struct {
     const char *secret_file;
     const unsigned char *key;
     apr_size_t keylen;
     kd_jwt_key *mac;            /* key, ready for HMAC (kd_jwt_key_new) */
+    kd_runtime *rt;             /* this server's, never merged */
     int ttl;
     int leeway;
     const char *issuer;
