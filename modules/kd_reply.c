@@ -72,7 +72,9 @@ static int kd_text_add(const char *bytes, size_t n, void *data)
             cap *= 2;
         }
         grown = apr_palloc(t->p, cap);
-        memcpy(grown, t->data, t->len);
+        if (t->len) {
+            memcpy(grown, t->data, t->len);
+        }
         t->data = grown;
         t->cap = cap;
     }
