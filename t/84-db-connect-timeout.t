@@ -35,6 +35,7 @@ my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
 my $seen = File::Temp->new;
 my $hole = fork // die "fork: $!";
 if (!$hole) {
+    alarm 120;                  # never outlives a test that died early
     my @held;
     while (my $c = $listen->accept) {
         push @held, $c;
@@ -45,6 +46,8 @@ if (!$hole) {
     POSIX::_exit(0);
 }
 close $listen;
+my $stopped = 0;
+END { kill 'TERM', $hole if $hole && !$stopped }
 
 # LWP's timeout (Apache::Test sets 600 s): long enough for a slow
 # machine, short enough that a hang fails instead of stalling the suite.
@@ -70,6 +73,7 @@ ok -s $seen->filename, 'httpd connected to the black hole';
 # EOF and lets go.
 kill 'TERM', $hole;
 waitpid $hole, 0;
+$stopped = 1;
 is $?, 0 + POSIX::SIGTERM(), 'the black hole ran until stopped';
 
 Apache::TestRequest::module('default');
