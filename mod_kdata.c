@@ -623,5 +623,11 @@ module AP_MODULE_DECLARE_DATA kdata_module = {
     kd_create_srv_conf,
     kd_merge_srv_conf,
     kd_cmds,
-    kd_register_hooks
+    kd_register_hooks,
+    /* Every <VirtualHost> gets a config of its own (kd_merge_srv_conf),
+     * with runtime state of its own (conf->rt), even one that uses none
+     * of our directives: httpd would otherwise hand it the main server's
+     * config object itself, and a virtual host with a DBD pool of its
+     * own may be another WHMCS installation (t/83-two-whmcs.t). */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

@@ -8,8 +8,9 @@
 # with the first one's knowledge: a WHMCS 8 user's token checked against
 # WHMCS 7's tblclients (401), a WHMCS 7 login looked up in tblusers
 # (500), the other installation's option names and gateways.  (The
-# vhost has a Kdata directive of its own so that it has a kd_srv_conf,
-# and an rt, of its own at all: see extra.conf.in.)
+# vhost has no Kdata directive: mod_kdata's AP_MODULE_FLAG_ALWAYS_MERGE
+# still gives it a kd_srv_conf, and an rt, of its own; see
+# extra.conf.in.)
 #
 # So the same processes must serve both, alternately and fast (the
 # snapshots live KdataSchemaRecheck = 2 s): 60 requests, interleaved,
