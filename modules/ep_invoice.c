@@ -59,21 +59,21 @@ enum {
     "i.duedate, i.datepaid, i.last_capture_attempt, i.subtotal, " \
     "i.credit, i.tax, i.tax2, i.total, i.taxrate, i.taxrate2, " \
     KD_TXT("i.status", 32) ", " KD_TXT("i.paymentmethod", 255) ", " \
-    KD_TXT("i.notes", 16383) ", 0 "
+    KD_TXT("i.notes", 16383) " "
 #define KD_GETINVOICE_REST \
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
     "WHERE c.id = %d " \
     "UNION ALL SELECT 'b', " KD_GI_NULLS4 ", " KD_C("it.id") KD_C("it.type") \
     KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
     KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
-    "NULL, NULL, NULL, NULL, NULL, NULL, it.id " \
+    "NULL, NULL, NULL, NULL, NULL, NULL " \
     "FROM tblinvoiceitems it WHERE it.invoiceid = %d " \
     "UNION ALL SELECT 'c', " KD_GI_NULLS4 ", " KD_C("a.id") KD_C("a.userid") \
     KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
     KD_TXT("a.description", 1024) ", " KD_C("a.amountin") KD_C("a.fees") \
     KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \
-    KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL, " \
-    "a.id FROM tblaccounts a WHERE a.invoiceid = %d"
+    KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL " \
+    "FROM tblaccounts a WHERE a.invoiceid = %d"
 
 /* Columns of a transaction, as WHMCS's GetInvoice names them. */
 static const char *const kd_tx_names[] = {

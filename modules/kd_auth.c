@@ -53,6 +53,7 @@ void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
     unsigned char mac[32];
     char b64[KD_B64URL_ENCLEN(32)];
     const char *h = hash ? hash : "";
+    int ok;
 
     if (kd_verified_fp_get(kr->sconf, h, out)) {
         return;
@@ -60,15 +61,15 @@ void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
     /* Keyed with the token secret: the claim tells nothing about the
      * hash, and any change of password (or of its hash) changes it.  A
      * MAC failure leaves a fingerprint no token carries. */
-    if (kd_jwt_hmac(kr->sconf->mac, h, strlen(h), mac) != 0) {
+    ok = kd_jwt_hmac(kr->sconf->mac, h, strlen(h), mac) == 0;
+    if (!ok) {
         memset(mac, 0xff, sizeof(mac));
-        kd_b64url_encode(b64, mac, 16);
-        apr_cpystrn(out, b64, KD_VERIFIED_FPLEN);
-        return;
     }
     kd_b64url_encode(b64, mac, 16);
     apr_cpystrn(out, b64, KD_VERIFIED_FPLEN);
-    kd_verified_fp_put(kr->sconf, h, out);
+    if (ok) {
+        kd_verified_fp_put(kr->sconf, h, out);
+    }
 }
 
 int kd_auth_issue(kd_req *kr, long long client, long long user,

@@ -207,15 +207,21 @@ void kd_cache_del(request_rec *r, const char *key)
                         (unsigned int)strlen(key), r->pool);
 }
 
-static apr_uint32_t kd_filter_bit(const char *key)
+apr_uint32_t kd_fnv1a(const void *data, apr_size_t n)
 {
+    const unsigned char *p = data;
     apr_uint32_t h = 2166136261u;
 
-    /* FNV-1a: the ids are random already; this only spreads them. */
-    for (; *key; key++) {
-        h = (h ^ (unsigned char)*key) * 16777619u;
+    while (n--) {
+        h = (h ^ *p++) * 16777619u;
     }
-    return h & (KD_FILTER_BITS - 1);
+    return h;
+}
+
+static apr_uint32_t kd_filter_bit(const char *key)
+{
+    /* The ids are random already; this only spreads them. */
+    return kd_fnv1a(key, strlen(key)) & (KD_FILTER_BITS - 1);
 }
 
 void kd_cache_filter_set(const char *key)

@@ -81,19 +81,10 @@ void kd_verified_child_init(apr_pool_t *p)
     kd_fps = apr_pcalloc(p, sizeof(*kd_fps) * KD_FP_SLOTS);
 }
 
-static apr_uint32_t kd_fnv(const char *s, apr_size_t from, apr_size_t len)
-{
-    apr_uint32_t h = 2166136261U;
-
-    for (; from < len; from++) {
-        h = (h ^ (unsigned char)s[from]) * 16777619U;
-    }
-    return h;
-}
-
 static kd_verified_set *kd_set_of(const char *tok, apr_size_t len)
 {
-    apr_uint32_t h = kd_fnv(tok, len > 8 ? len - 8 : 0, len);
+    apr_size_t from = len > 8 ? len - 8 : 0;       /* the MAC's end */
+    apr_uint32_t h = kd_fnv1a(tok + from, len - from);
 
     return &kd_sets[h & (KD_VERIFIED_SETS - 1)];
 }
@@ -165,7 +156,7 @@ int kd_verified_fp_get(const kd_srv_conf *sconf, const char *hash,
     if (!kd_fps || len == 0 || len >= KD_FP_MAXLEN) {
         return 0;
     }
-    s = &kd_fps[kd_fnv(hash, 0, len) & (KD_FP_SLOTS - 1)];
+    s = &kd_fps[kd_fnv1a(hash, len) & (KD_FP_SLOTS - 1)];
     kd_lock();
     hit = s->sconf == sconf && !strcmp(s->hash, hash);
     if (hit) {
@@ -184,7 +175,7 @@ void kd_verified_fp_put(const kd_srv_conf *sconf, const char *hash,
     if (!kd_fps || len == 0 || len >= KD_FP_MAXLEN) {
         return;
     }
-    s = &kd_fps[kd_fnv(hash, 0, len) & (KD_FP_SLOTS - 1)];
+    s = &kd_fps[kd_fnv1a(hash, len) & (KD_FP_SLOTS - 1)];
     kd_lock();
     s->sconf = sconf;
     memcpy(s->hash, hash, len + 1);

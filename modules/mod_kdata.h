@@ -157,6 +157,8 @@ int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
 int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
                  const void *data, unsigned int len);
 void kd_cache_del(request_rec *r, const char *key);
+/** FNV-1a of n bytes: spreads keys over this module's local tables. */
+apr_uint32_t kd_fnv1a(const void *data, apr_size_t n);
 /** Note key in this host's revocation filter (before storing it). */
 void kd_cache_filter_set(const char *key);
 /** 1 when the filter proves key was never noted; 0: ask the cache. */
