@@ -1,4 +1,5 @@
-/* (ASF-style licence header: see kd_jwt.h) */
+/* Copyright 2026 the mod_kdata authors.
+ * SPDX-License-Identifier: Apache-2.0 */
 
 /**
  * @file mod_kdata.h
