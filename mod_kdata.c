@@ -7,21 +7,50 @@
  *
  * This file holds the module record, the directives, the configuration
  * create/merge functions, the hooks and the router.  Everything a route
- * does lives under modules/: kd_reply.c (the one JSON reply path),
+ * does lives under src/: kd_reply.c (the one JSON reply path),
  * kd_body.c (request bodies), kd_db.c (mod_dbd access), kd_auth.c (the
- * bearer guard), kd_jwt.c / kd_passwd.c / kd_form.c (pure logic, unit
- * tested alone) and one ep_<family>.c per endpoint family.
+ * bearer guard), one ep_<family>.c per endpoint family, and the pure
+ * library in src/lib/ (tokens, passwords, forms, money, JSON values;
+ * unit tested and fuzzed alone).
  */
 
 #include "apr_strings.h"
 #include "apr_file_io.h"
 #include "http_request.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
-
-
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_billing.h"
+#include "kd_body.h"
+#include "kd_cache.h"
+#include "kd_catalog.h"
+#include "kd_db.h"
+#include "kd_jwt.h"
+#include "kd_reply.h"
+#include "kd_verified.h"
 
 /**** configuration ****/
+
+/* Each directive's default, applied once after merging. */
+#define KD_DEFAULT_TTL          86400
+#define KD_DEFAULT_LEEWAY       30
+#define KD_DEFAULT_ISSUER       "mod_kdata"
+#define KD_DEFAULT_BCRYPT_COST  10
+#define KD_DEFAULT_SCHEMA_RECHECK 60
+#define KD_DEFAULT_MAX_BODY     8192
+#define KD_DEFAULT_MAX_FIELDS   32
+#define KD_DEFAULT_MAX_FIELD    1024
+#define KD_DEFAULT_RETRY_AFTER  5
+#define KD_DEFAULT_CACHE        "shmcb"
+#define KD_DEFAULT_ORDER_LIMIT  30      /* orders per client ... */
+#define KD_DEFAULT_ORDER_WINDOW 3600    /* ... per hour */
+#define KD_DEFAULT_LIMIT_IP     30      /* failures per address ... */
+#define KD_DEFAULT_LIMIT_IP_WINDOW 900  /* ... per 15 minutes */
+#define KD_DEFAULT_LIMIT_ACCOUNT 5      /* failures per account ... */
+#define KD_DEFAULT_LIMIT_ACCOUNT_WINDOW 900
 
 static const char *const kd_opt_keys[KD_OPT_COUNT] = {
     "os", "cpu", "ram", "hdd", "extraIp"
@@ -532,6 +561,13 @@ static int kd_handler(request_rec *r)
 
 /**** hooks ****/
 
+/* Every statement of every unit, registered with mod_dbd at start-up. */
+static const kd_stmt *const kd_all_stmts[] = {
+    kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
+    kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
+    kd_stmts_cancel, kd_stmts_catalog, NULL
+};
+
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -565,12 +601,12 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * runs and so without our statements: they go there too.  One that
      * has none shares the main server's config, where registering again
      * would only draw mod_dbd's "conflicting SQL statements" warning. */
-    kd_db_prepare_all(s);
+    kd_db_prepare_all(s, kd_all_stmts);
     dbd = ap_find_linked_module("mod_dbd.c");
     for (v = s->next; v && dbd; v = v->next) {
         if (ap_get_module_config(v->module_config, dbd)
             != ap_get_module_config(s->module_config, dbd)) {
-            kd_db_prepare_all(v);
+            kd_db_prepare_all(v, kd_all_stmts);
         }
     }
     json_object_seed(0);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kd_form.h"
+#include "kd_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

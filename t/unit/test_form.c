@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kd_form.h"
+#include "kd_utf8.h"
 #include "tap.h"
 
 #define MAXF 64
@@ -76,9 +77,15 @@ static void field_is(size_t i, const char *key, const char *val,
     }
 }
 
+/* Both readings of kd_utf8.c: counted bytes, and (where the case is a
+ * whole NUL-terminated string) the length-or-minus-one one that JSON
+ * replies use. */
 static void utf8(const char *s, size_t n, int want, const char *name)
 {
     is_int(kd_utf8_valid(s, n), want, name);
+    if (strlen(s) == n) {
+        is_int(kd_utf8_len(s), want ? (long)n : -1L, name);
+    }
 }
 
 static void test_utf8(void)

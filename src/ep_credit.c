@@ -13,6 +13,15 @@
 #include "apr_strings.h"
 
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_billing.h"
+#include "kd_body.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_json.h"
+#include "kd_money.h"
+#include "kd_reply.h"
 
 enum {                          /* kd_credit_invoice columns */
     KD_CI_USERID = 0, KD_CI_NUM, KD_CI_STATUS, KD_CI_SUBTOTAL, KD_CI_CREDIT,

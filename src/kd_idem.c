@@ -16,6 +16,10 @@
 #include <openssl/evp.h>
 
 #include "mod_kdata.h"
+#include "kd_idem.h"
+#include "kd_cache.h"
+#include "kd_hash.h"
+#include "kd_reply.h"
 
 /* How long answers are kept, and how long a request may hold a key
  * before it is presumed dead (its process killed mid-request). */
@@ -38,19 +42,11 @@ void kd_idem_fingerprint(kd_req *kr, const char *body, apr_size_t len)
 
 static const char *kd_idem_cache_key(kd_req *kr, const char *key)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char *out = apr_psprintf(kr->r->pool, "i:" KD_I64 ":",
-                             (apr_int64_t)kr->caller.client_id);
-    apr_size_t at = strlen(out);
+    char hex[2 * 16 + 1];
 
-    out = apr_pstrcat(kr->r->pool, out, "0123456789abcdef0123456789abcdef",
-                      NULL);
-    EVP_Digest(key, strlen(key), md, &n, EVP_sha256(), NULL);
-    for (i = 0; i < 16; i++) {
-        apr_snprintf(out + at + 2 * i, 3, "%02x", md[i]);
-    }
-    return out;
+    return apr_psprintf(kr->r->pool, "i:" KD_I64 ":%s",
+                        (apr_int64_t)kr->caller.client_id,
+                        kd_sha256_hex(key, strlen(key), 16, hex));
 }
 
 int kd_idem_begin(kd_req *kr)

@@ -24,6 +24,9 @@
 #include "apr_thread_mutex.h"
 
 #include "mod_kdata.h"
+#include "kd_catalog.h"
+#include "kd_db.h"
+#include "kd_reply.h"
 
 #define KD_CATALOG_MIN_AGE apr_time_from_sec(1)
 

@@ -15,67 +15,7 @@
 #include <jansson.h>
 
 #include "kd_form.h"
-
-int kd_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, k, need;
-    unsigned char lo, hi;
-
-    while (i < n) {
-        unsigned char c = p[i];
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        /*
-         * The second byte's range is what excludes overlong forms (C0,
-         * C1, E0 80-9F, F0 80-8F), surrogates (ED A0-BF) and code points
-         * above U+10FFFF (F4 90-BF, F5-FF).
-         */
-        lo = 0x80;
-        hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-        }
-        else if (c == 0xe0) {
-            need = 2;
-            lo = 0xa0;
-        }
-        else if (c == 0xed) {
-            need = 2;
-            hi = 0x9f;
-        }
-        else if (c >= 0xe1 && c <= 0xef) {
-            need = 2;
-        }
-        else if (c == 0xf0) {
-            need = 3;
-            lo = 0x90;
-        }
-        else if (c >= 0xf1 && c <= 0xf3) {
-            need = 3;
-        }
-        else if (c == 0xf4) {
-            need = 3;
-            hi = 0x8f;
-        }
-        else {
-            return 0;
-        }
-        if (n - i <= need || p[i + 1] < lo || p[i + 1] > hi) {
-            return 0;
-        }
-        for (k = 2; k <= need; k++) {
-            if (p[i + k] < 0x80 || p[i + k] > 0xbf) {
-                return 0;
-            }
-        }
-        i += need + 1;
-    }
-    return 1;
-}
+#include "kd_utf8.h"
 
 static int hex_value(char c)
 {

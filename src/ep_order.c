@@ -17,7 +17,19 @@
 
 #include <openssl/rand.h>
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_billing.h"
+#include "kd_body.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_idem.h"
+#include "kd_money.h"
+#include "kd_reply.h"
+#include "kd_throttle.h"
 
 /* Price columns, as every pricing query below selects them: the six
  * setup fees, then the six recurring prices, cycle by cycle. */

@@ -10,7 +10,17 @@
 
 #include "apr_strings.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_body.h"
+#include "kd_catalog.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_json.h"
+#include "kd_reply.h"
 
 /* Columns: the caller (KD_CALLER_*), the service, then one row per
  * chosen option (NULLs when the service has none, or is not the
@@ -59,23 +69,6 @@ static const struct {
 static const char *const kd_opt_json_keys[KD_OPT_COUNT] = {
     "os", "cpu", "ram", "hdd", "Extra ip"
 };
-
-const char *kd_display_name(apr_pool_t *p, const char *name)
-{
-    const char *bar = strchr(name, '|');
-    const char *end;
-
-    if (!bar) {
-        return name;
-    }
-    /* WHMCS shows what follows the first '|', trimmed; what precedes it
-     * is the machine value handed to provisioning modules. */
-    for (bar++; *bar == ' '; bar++) {
-    }
-    for (end = bar + strlen(bar); end > bar && end[-1] == ' '; end--) {
-    }
-    return apr_pstrmemdup(p, bar, (apr_size_t)(end - bar));
-}
 
 /* What WHMCS shows as an option's value: the sub-option for dropdowns
  * and radios (1, 2), Yes/No for a yes/no option (3), the quantity for a

@@ -10,7 +10,13 @@
 
 #include "apr_strings.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_jwt.h"
+#include "kd_reply.h"
 
 int kd_ep_logout(kd_req *kr)
 {

@@ -17,6 +17,8 @@
 #include "util_mutex.h"
 
 #include "mod_kdata.h"
+#include "kd_cache.h"
+#include "kd_hash.h"
 
 #define KD_CACHE_MUTEX "kdata-cache"
 
@@ -191,17 +193,6 @@ void kd_cache_del(request_rec *r, const char *key)
     key = kd_key(r, key);
     kd_provider->remove(kd_instance, r->server, (const unsigned char *)key,
                         (unsigned int)strlen(key), r->pool);
-}
-
-apr_uint32_t kd_fnv1a(const void *data, apr_size_t n)
-{
-    const unsigned char *p = data;
-    apr_uint32_t h = 2166136261u;
-
-    while (n--) {
-        h = (h ^ *p++) * 16777619u;
-    }
-    return h;
 }
 
 static apr_uint32_t kd_filter_bit(const char *key)

@@ -19,9 +19,12 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
-#include <openssl/evp.h>
 
 #include "mod_kdata.h"
+#include "kd_throttle.h"
+#include "kd_cache.h"
+#include "kd_hash.h"
+#include "kd_reply.h"
 
 typedef struct {
     apr_int64_t level;          /* failures x 1000 */
@@ -30,21 +33,16 @@ typedef struct {
 
 static const char *kd_account_key(apr_pool_t *p, const char *email)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char *lower = apr_pstrdup(p, email), *c, *hex;
+    char *lower = apr_pstrdup(p, email), *c, *key;
 
     /* WHMCS matches emails case-insensitively; so does the bucket. */
     for (c = lower; *c; c++) {
         *c = apr_tolower(*c);
     }
-    EVP_Digest(lower, strlen(lower), md, &n, EVP_sha256(), NULL);
-    hex = apr_palloc(p, 2 * 12 + 5);
-    memcpy(hex, "t:a:", 4);
-    for (i = 0; i < 12; i++) {
-        apr_snprintf(hex + 4 + 2 * i, 3, "%02x", md[i]);
-    }
-    return hex;
+    key = apr_palloc(p, 4 + 2 * 12 + 1);
+    memcpy(key, "t:a:", 4);
+    kd_sha256_hex(lower, strlen(lower), 12, key + 4);
+    return key;
 }
 
 /* The bucket drained to now; 0 when there is none. */

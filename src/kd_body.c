@@ -10,8 +10,13 @@
 
 #include "apr_strings.h"
 #include "apr_lib.h"
+#include "http_protocol.h"
 
 #include "mod_kdata.h"
+#include "kd_body.h"
+#include "kd_form.h"
+#include "kd_idem.h"
+#include "kd_reply.h"
 
 typedef enum {
     KD_CT_NONE = 0,

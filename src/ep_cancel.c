@@ -14,7 +14,17 @@
 
 #include "apr_strings.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_billing.h"
+#include "kd_body.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_money.h"
+#include "kd_reply.h"
 
 const kd_stmt kd_stmts_cancel[] = {
     {"kd_cancel_service",

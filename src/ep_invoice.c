@@ -11,7 +11,19 @@
 
 #include "apr_strings.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_billing.h"
+#include "kd_body.h"
+#include "kd_catalog.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_json.h"
+#include "kd_money.h"
+#include "kd_reply.h"
 
 /*
  * getinvoice in one round trip: the caller, the invoice, its items and

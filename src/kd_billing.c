@@ -13,6 +13,10 @@
 #include "apr_time.h"
 
 #include "mod_kdata.h"
+#include "kd_billing.h"
+#include "kd_db.h"
+#include "kd_fmt.h"
+#include "kd_money.h"
 
 const kd_stmt kd_stmts_billing[] = {
     {"kd_settings",
@@ -147,39 +151,6 @@ int kd_activity(kd_req *kr, const char *description)
     }
     args[3] = kr->r->useragent_ip;
     return kd_db_exec(kr, "kd_activity7", NULL, 4, args);
-}
-
-const char *kd_cents_str(apr_pool_t *p, kd_cents v)
-{
-    char buf[32];
-
-    return apr_pstrdup(p, kd_money_str(buf, v));
-}
-
-kd_cents kd_cents_of(const char *v)
-{
-    kd_cents c;
-
-    return v && !kd_money_parse(v, &c) ? c : 0;
-}
-
-const char *kd_id(apr_pool_t *p, long long v)
-{
-    return apr_psprintf(p, KD_I64, (apr_int64_t)v);
-}
-
-const char *kd_rate_text(apr_pool_t *p, const char *v)
-{
-    long long milli = 0;
-    char buf[32];
-
-    /* WHMCS 7 stored rates with two decimals, 8 with three; the API has
-     * always shown two ("0.00"), so a third appears only when it is
-     * needed to be exact. */
-    if (!v || kd_rate_parse(v, &milli)) {
-        milli = 0;
-    }
-    return apr_pstrdup(p, kd_rate_str(buf, milli, milli % 10 ? 3 : 2));
 }
 
 int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,

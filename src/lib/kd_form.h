@@ -57,9 +57,6 @@ kd_form_status kd_form_parse_json(const char *buf, size_t len,
                                   char *arena, size_t arenasz,
                                   kd_field *fields, size_t *nfields);
 
-/** @return 1 if the n bytes are valid UTF-8 (no overlongs/surrogates). */
-int kd_utf8_valid(const char *s, size_t n);
-
 /** A short English name for a status, for error messages and logs. */
 const char *kd_form_strerror(kd_form_status st);
 

@@ -8,8 +8,13 @@
  */
 
 #include "apr_strings.h"
+#include "http_protocol.h"
+
+#include <jansson.h>
 
 #include "mod_kdata.h"
+#include "kd_reply.h"
+#include "kd_idem.h"
 
 int kd_reply_raw(kd_req *kr, int status, const char *text)
 {

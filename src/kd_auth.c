@@ -17,6 +17,12 @@
 #include <openssl/crypto.h>
 
 #include "mod_kdata.h"
+#include "kd_auth.h"
+#include "kd_cache.h"
+#include "kd_db.h"
+#include "kd_jwt.h"
+#include "kd_reply.h"
+#include "kd_verified.h"
 
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",

@@ -16,7 +16,17 @@
 
 #include "apr_strings.h"
 
+#include <jansson.h>
+
 #include "mod_kdata.h"
+#include "endpoints.h"
+#include "kd_auth.h"
+#include "kd_body.h"
+#include "kd_db.h"
+#include "kd_json.h"
+#include "kd_jwt.h"
+#include "kd_reply.h"
+#include "kd_throttle.h"
 #include "kd_passwd.h"
 
 /* The client row as the original API returned it, minus the secrets

@@ -3,7 +3,7 @@
 
 /*
  * Database access, only through mod_dbd's pooled connections.  Every
- * statement is prepared by label (see kd_stmt in mod_kdata.h); results
+ * statement is prepared by label (see kd_stmt in kd_db.h); results
  * are copied into r->pool and always drained, so the connection goes
  * back to the pool clean.  Errors that mean "the database is not there"
  * (gone, lost, lock wait timeout) become 503 with Retry-After; any
@@ -16,6 +16,8 @@
 #include "apr_atomic.h"
 
 #include "mod_kdata.h"
+#include "kd_db.h"
+#include "kd_reply.h"
 
 struct kd_rows {
     int nrows;
@@ -55,12 +57,6 @@ const kd_stmt kd_stmts_db[] = {
     {NULL, NULL, 0}
 };
 
-static const kd_stmt *const kd_all_stmts[] = {
-    kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
-    kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_catalog, NULL
-};
-
 /* Pooled connections tried before answering 503 (see kd_db_acquire):
  * a dead one is refused at once (its ping fails), so a child's whole
  * pool can be gone through; the time bound stops the loop when the
@@ -73,17 +69,22 @@ typedef struct {
     apr_dbd_transaction_t *trans;
 } kd_txn;
 
+/* Every unit's statements, as mod_kdata.c listed them at start-up (the
+ * WHMCS 8 ones are looked up here when first used). */
+static const kd_stmt *const *kd_lists;
+
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *kd_dbd_prepare_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *kd_dbd_acquire_fn;
 
-void kd_db_prepare_all(server_rec *s)
+void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists)
 {
     const kd_stmt *const *list;
     const kd_stmt *st;
 
+    kd_lists = lists;
     kd_dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     kd_dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    for (list = kd_all_stmts; *list; list++) {
+    for (list = lists; *list; list++) {
         for (st = *list; st->label; st++) {
             if (!st->whmcs8_only) {
                 kd_dbd_prepare_fn(s, st->sql, st->label);
@@ -155,7 +156,7 @@ static const kd_stmt *kd_stmt_find(const char *label)
     const kd_stmt *const *list;
     const kd_stmt *st;
 
-    for (list = kd_all_stmts; *list; list++) {
+    for (list = kd_lists; *list; list++) {
         for (st = *list; st->label; st++) {
             if (!strcmp(st->label, label)) {
                 return st;

@@ -22,6 +22,9 @@
 #include <openssl/crypto.h>
 
 #include "mod_kdata.h"
+#include "kd_verified.h"
+#include "kd_hash.h"
+#include "kd_jwt.h"
 
 #define KD_VERIFIED_SETS 256            /* a power of two */
 #define KD_FP_SLOTS 512                 /* a power of two */

@@ -1,0 +1,59 @@
+/* Copyright 2026 the mod_kdata authors.
+ * SPDX-License-Identifier: Apache-2.0 */
+
+/**
+ * @file kd_auth.h
+ * @brief The bearer guard: tokens, the caller's client and user, their
+ * WHMCS permissions, token issue and revocation.
+ */
+#ifndef KD_AUTH_H
+#define KD_AUTH_H
+
+#include "mod_kdata.h"
+#include "kd_db.h"
+
+extern const kd_stmt kd_stmts_auth[];
+
+/* The caller's columns, first in every statement that checks the caller
+ * in the same round trip as it reads: status, the credential's password
+ * hash, and (WHMCS 8) the user's link to the client.  The _FROM8 joins
+ * take the user id as their one argument; both end with the client as
+ * "c", whose id the statement's WHERE names. */
+#define KD_CALLER_NCOLS 4
+#define KD_CALLER_COLS7 "c.status, " KD_TXT("c.password", 255) ", 1, NULL"
+#define KD_CALLER_FROM7 "tblclients c"
+#define KD_CALLER_COLS8 \
+    "c.status, u.password, uc.owner, " KD_TXT("uc.permissions", 1024)
+#define KD_CALLER_FROM8 \
+    "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
+    "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
+
+/** Verify the bearer token (no database); 401 on failure. */
+int kd_auth_token(kd_req *kr);
+/** Load the caller's client (and user link); 401 when gone. */
+int kd_auth_client(kd_req *kr);
+/**
+ * Which caller columns to use: 1 for KD_CALLER_*8 (a WHMCS 8 user), 0
+ * for KD_CALLER_*7, -1 when the database could not be read (replied).
+ */
+int kd_auth_v8(kd_req *kr);
+/**
+ * Check the caller from the KD_CALLER_NCOLS columns from col on, in row
+ * 0 of a statement built with KD_CALLER_*; 401 when the client is gone
+ * (no row), the user's link is, or the password changed.
+ */
+int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col);
+/** 1 when the caller may use the named WHMCS permission. */
+int kd_auth_allowed(const kd_req *kr, const char *permission);
+/** The pwf claim for a password hash (out: 32 bytes). */
+void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out);
+/** Sign a fresh token for client (and WHMCS 8 user); 0 or -1. */
+int kd_auth_issue(kd_req *kr, long long client, long long user,
+                  const char *hash, char *out, apr_size_t outsz);
+/**
+ * Revoke the caller's token until it expires: 0 revoked now, 1 it
+ * already was, -1 the cache failed.
+ */
+int kd_auth_revoke(kd_req *kr);
+
+#endif /* KD_AUTH_H */

@@ -1,0 +1,70 @@
+/* Copyright 2026 the mod_kdata authors.
+ * SPDX-License-Identifier: Apache-2.0 */
+
+/**
+ * @file kd_billing.h
+ * @brief WHMCS's settings, the activity log, invoices and what paying
+ * one does.
+ */
+#ifndef KD_BILLING_H
+#define KD_BILLING_H
+
+#include "mod_kdata.h"
+#include "kd_db.h"
+#include "kd_money.h"
+
+extern const kd_stmt kd_stmts_billing[];
+
+/* The tblconfiguration settings the writes depend on. */
+typedef struct {
+    const char *date_format;        /* DateFormat */
+    int tax_enabled;                /* TaxEnabled */
+    int tax_inclusive;              /* TaxType = Inclusive */
+    int tax_l2_compound;            /* TaxL2Compound */
+    int auto_apply_credit;          /* NoAutoApplyCredit is off */
+    int sequential;                 /* SequentialInvoiceNumbering */
+    const char *sequential_format;  /* SequentialInvoiceNumberFormat */
+    int cancel_invoice;             /* CancelInvoiceOnCancellation */
+} kd_settings;
+
+/* An invoice row as the billing code needs it. */
+typedef struct {
+    long long id;
+    long long userid;
+    const char *invoicenum;
+    const char *status;
+    kd_cents subtotal, credit, tax, tax2, total;
+    long long taxrate, taxrate2;    /* thousandths of a percent */
+    kd_cents payments;              /* sum of tblaccounts in - out */
+} kd_invoice;
+
+/** Read the settings (one query). */
+int kd_settings_load(kd_req *kr, kd_settings *s);
+/** "YYYY-MM-DD HH:MM:SS" local time of the request. */
+const char *kd_now(kd_req *kr);
+/** The local calendar date of the request. */
+kd_date kd_today(kd_req *kr);
+/** Write a tblactivitylog line for the caller, in WHMCS's wording. */
+int kd_activity(kd_req *kr, const char *description);
+/**
+ * Apply amount of the caller's credit to inv (both rows locked by the
+ * caller): invoice credit and total, client credit, a tblcredit line,
+ * the activity log, and, once nothing is left to pay, what WHMCS does
+ * on payment.  *paid tells whether the invoice is now Paid.
+ */
+int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
+                            kd_invoice *inv, kd_cents amount, int *paid);
+/**
+ * Mark inv Paid as WHMCS does: datepaid, a sequential number when the
+ * installation uses them, and each Hosting item's service due dates
+ * moved one billing cycle on.
+ */
+int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s,
+                         kd_invoice *inv);
+/**
+ * Recompute an invoice's totals from its items (updateInvoiceTotal),
+ * after items were removed; inv must be locked.
+ */
+int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv);
+
+#endif /* KD_BILLING_H */

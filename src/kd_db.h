@@ -1,0 +1,94 @@
+/* Copyright 2026 the mod_kdata authors.
+ * SPDX-License-Identifier: Apache-2.0 */
+
+/**
+ * @file kd_db.h
+ * @brief Database access through mod_dbd: statements by label, rows
+ * copied into request memory, transactions.
+ */
+#ifndef KD_DB_H
+#define KD_DB_H
+
+#include "mod_kdata.h"
+
+/* Which WHMCS credential layout the database has. */
+typedef enum {
+    KD_SCHEMA_UNKNOWN = 0,
+    KD_SCHEMA_WHMCS7,           /* credentials in tblclients */
+    KD_SCHEMA_WHMCS8            /* tblusers + tblusers_clients */
+} kd_schema;
+
+typedef struct kd_rows kd_rows;
+
+/* A statement the module runs, by label.  Most are registered with
+ * ap_dbd_prepare at configuration time; those naming WHMCS 8 tables
+ * would make every connection fail on WHMCS 7 (mod_dbd refuses a
+ * connection on which any statement fails to prepare), so they are
+ * prepared on first use, once per connection. */
+typedef struct {
+    const char *label;
+    const char *sql;
+    int whmcs8_only;
+} kd_stmt;
+
+/* This unit's own statements.  Each unit that runs statements exports
+ * its NULL-terminated table (kd_stmts_<unit>) in its header, and
+ * mod_kdata.c lists them all for kd_db_prepare_all. */
+extern const kd_stmt kd_stmts_db[];
+
+/** Register every table of lists (NULL-terminated) with mod_dbd
+ * (configuration time). */
+void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists);
+/** Acquire the request's pooled connection; 503 when there is none. */
+int kd_db_acquire(kd_req *kr);
+/** Which credential layout the database has (cached per process, with
+ * whether the tables writes touch are all transactional);
+ * KD_SCHEMA_UNKNOWN means it could not be read and a reply was sent. */
+kd_schema kd_db_schema(kd_req *kr);
+/**
+ * Run a SELECT by label with nargs string arguments; all rows are read
+ * (and the result drained) before this returns.  *rows is NULL-safe.
+ * @return KD_NEXT, or a reply (503/500) already sent.
+ */
+int kd_db_select(kd_req *kr, const char *label, kd_rows **rows,
+                 int nargs, const char **args);
+/**
+ * kd_db_select for a statement whose first ncommon columns hold the
+ * same values in every row (the caller and the parent object, joined
+ * one to one ahead of the rows they own): those are read from the first
+ * row only and every row shares them.
+ */
+int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rows,
+                        int nargs, const char **args, int ncommon);
+/** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
+int kd_db_exec(kd_req *kr, const char *label, int *affected,
+               int nargs, const char **args);
+/** Begin a transaction, rolled back by a cleanup unless committed;
+ * 503 when a table it would write cannot roll back (kd_db_schema). */
+int kd_db_begin(kd_req *kr);
+/** Commit the open transaction. */
+int kd_db_commit(kd_req *kr);
+/** The id the last INSERT on this connection created. */
+int kd_db_insert_id(kd_req *kr, long long *id);
+
+int kd_rows_count(const kd_rows *rows);
+/** Column value (NULL for SQL NULL) of row i (0-based). */
+const char *kd_rows_get(const kd_rows *rows, int i, int col);
+/** Move row i to the front, keeping the others' order. */
+void kd_rows_move_first(kd_rows *rows, int i);
+/** Keep only the first n rows. */
+void kd_rows_truncate(kd_rows *rows, int n);
+
+/* A text column read at a bounded width.  The MySQL driver of apr_dbd
+ * gives every result column a buffer as wide as the column can be (up
+ * to DBDParams fldsz, 1 MB by default): a TEXT column read through a
+ * utf8mb4 connection costs 256 KB per column per query.  Reading it as
+ * CHAR(n) sizes the buffer for the values WHMCS really keeps there. */
+#define KD_TXT(col, n) "CAST(" col " AS CHAR(" #n "))"
+
+/* A DATE or DATETIME column read as text.  Sent in binary, each one
+ * costs a formatted print in libmariadb, twice (apr_dbd_mysql fetches
+ * the row, then each column again); as text it is a copy. */
+#define KD_DATE(col) KD_TXT(col, 19)
+
+#endif /* KD_DB_H */

@@ -1,0 +1,131 @@
+/* Copyright 2026 the mod_kdata authors.
+ * SPDX-License-Identifier: Apache-2.0 */
+
+/**
+ * @file mod_kdata.h
+ * @brief mod_kdata's private core: the module, its configuration and the
+ * per-request context every unit works on.  Nothing here is API.
+ *
+ * Each unit under src/ has its own header beside it (kd_db.h, kd_auth.h,
+ * ...) and includes the headers of what it calls; the pure library in
+ * src/lib/ knows nothing of httpd or APR.
+ */
+#ifndef MOD_KDATA_H
+#define MOD_KDATA_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include "kd_form.h"
+#include "kd_jwt.h"
+
+APLOG_USE_MODULE(kdata);
+
+/*
+ * Our own log tags: unique per call site, never reused, so tests and
+ * operators can grep for them (AH numbers are httpd's own).  Each unit
+ * numbers within its own block:
+ *
+ *   00001-00019 mod_kdata.c (start-up)   00500-00599 ep_login.c,
+ *   00020-00099 kd_cache.c                           kd_throttle.c
+ *   00100-00199 kd_reply.c               00600-00699 reads (ep_product.c,
+ *   00200-00299 kd_body.c                            ep_invoice.c)
+ *   00300-00399 kd_db.c                  00700-00799 ep_order.c
+ *   00400-00499 kd_auth.c                00800-00899 ep_credit.c
+ *                                        00900-00999 ep_cancel.c
+ *                                        01000-01099 ep_session.c
+ *                                        01100-01199 kd_idem.c
+ */
+#define KDLOGNO(n) "KD" #n ": "
+
+/* APR's formatter (apr_psprintf, ap_log_*) has no %lld: ids and other
+ * 64-bit integers go through this. */
+#define KD_I64 "%" APR_INT64_T_FMT
+
+/* A directive not given (configuration structs start with it), and the
+ * merge that lets a section's own value win. */
+#define KD_UNSET (-1)
+#define KD_MERGE(f) (add->f != KD_UNSET ? add->f : base->f)
+
+/* Returned by steps that did not answer: the request goes on.  Any other
+ * value means a reply was sent and is the handler's return code. */
+#define KD_NEXT (-100)
+
+/* The config options addorder/getproduct name (the seed's keys). */
+typedef enum {
+    KD_OPT_OS = 0,
+    KD_OPT_CPU,
+    KD_OPT_RAM,
+    KD_OPT_HDD,
+    KD_OPT_EXTRAIP,
+    KD_OPT_COUNT
+} kd_opt;
+
+/* What one Apache process learns about one server's database while it
+ * runs (written after fork, so each child has its own; a vhost with a
+ * pool of its own may be another WHMCS, so each server has its own).
+ * Allocated with the configuration. */
+typedef struct {
+    volatile apr_uint32_t schema;           /* kd_schema (kd_db_schema) */
+    volatile apr_uint32_t schema_checked;   /* when, in seconds */
+    volatile apr_uint32_t schema_no_txn;    /* a written table: no rollback */
+    struct kd_catalog *catalog;             /* kd_catalog.c's snapshot */
+} kd_runtime;
+
+typedef struct {
+    const char *secret_file;
+    const unsigned char *key;
+    apr_size_t keylen;
+    kd_jwt_key *mac;            /* key, ready for HMAC (kd_jwt_key_new) */
+    kd_runtime *rt;             /* this server's, never merged */
+    int ttl;
+    int leeway;
+    const char *issuer;
+    int bcrypt_cost;
+    int schema_recheck;         /* seconds kd_db_schema trusts its check */
+    const char *opt_name[KD_OPT_COUNT];   /* option display names */
+    const char *cache;          /* socache provider[:args] */
+    int limit_ip;               /* failed logins per address ... */
+    int limit_ip_window;        /* ... per this many seconds */
+    int limit_account;          /* failed logins per account ... */
+    int limit_account_window;   /* ... per this many seconds */
+} kd_srv_conf;
+
+typedef struct {
+    const char *prefix;         /* the <Location> path routes hang from */
+    apr_off_t max_body;
+    int max_fields;
+    int max_field;
+    int retry_after;
+    int order_limit;            /* orders per client ... */
+    int order_window;           /* ... per this many seconds */
+} kd_dir_conf;
+
+/* What the bearer guard learned about the caller. */
+typedef struct {
+    kd_jwt_claims claims;
+    long long client_id;
+    long long user_id;          /* tblusers.id, 0 for WHMCS 7 tokens */
+    int owner;                  /* acts as the client's owner */
+    const char *permissions;    /* tblusers_clients.permissions */
+    const char *status;         /* tblclients.status */
+    const char *pwhash;         /* the credential's current hash */
+} kd_caller;
+
+typedef struct {
+    request_rec *r;
+    const kd_srv_conf *sconf;
+    const kd_dir_conf *dconf;
+    kd_field *fields;
+    apr_size_t nfields;
+    ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
+    kd_caller caller;
+    const char *idem_key;       /* the Idempotency-Key entry this holds */
+    const char *throttle_email; /* a counted login attempt, until refund */
+    unsigned char idem_fp[32];  /* SHA-256 of the request body */
+} kd_req;
+
+#endif /* MOD_KDATA_H */
