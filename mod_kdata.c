@@ -470,23 +470,27 @@ static const command_rec kd_cmds[] = {
 
 /**** routing ****/
 
+/* Each route, with whether it needs a bearer token and the WHMCS
+ * permission a user who is not the client's owner must hold for it
+ * (tblusers_clients.permissions; WHMCS 7 logins act as the owner). */
 typedef struct {
     const char *path;           /* below the <Location> */
     kd_endpoint_fn fn;
     int needs_token;
+    const char *permission;
 } kd_route;
 
 static const kd_route kd_routes[] = {
-    {"login", kd_ep_login, 0},
-    {"logout", kd_ep_logout, 1},
-    {"refresh", kd_ep_refresh, 1},
-    {"api/v1/getproduct", kd_ep_getproduct, 1},
-    {"api/v1/addorder", kd_ep_addorder, 1},
-    {"api/v1/applycredit", kd_ep_applycredit, 1},
-    {"api/v1/getinvoice", kd_ep_getinvoice, 1},
-    {"api/v1/getinvoiceproduct", kd_ep_getinvoiceproduct, 1},
-    {"api/v1/cancelrequest", kd_ep_cancelrequest, 1},
-    {NULL, NULL, 0}
+    {"login", kd_ep_login, 0, NULL},
+    {"logout", kd_ep_logout, 1, NULL},
+    {"refresh", kd_ep_refresh, 1, NULL},
+    {"api/v1/getproduct", kd_ep_getproduct, 1, "products"},
+    {"api/v1/addorder", kd_ep_addorder, 1, "orders"},
+    {"api/v1/applycredit", kd_ep_applycredit, 1, "invoices"},
+    {"api/v1/getinvoice", kd_ep_getinvoice, 1, "invoices"},
+    {"api/v1/getinvoiceproduct", kd_ep_getinvoiceproduct, 1, "invoices"},
+    {"api/v1/cancelrequest", kd_ep_cancelrequest, 1, "manageproducts"},
+    {NULL, NULL, 0, NULL}
 };
 
 /* The request path below the <Location> that holds SetHandler kdata. */
@@ -538,6 +542,7 @@ static int kd_handler(request_rec *r)
     if (!route->path) {
         return kd_error(kr, HTTP_NOT_FOUND, "message", "Not found");
     }
+    kr->permission = route->permission;
 
     r->allowed = AP_METHOD_BIT << M_POST;
     if (r->method_number != M_POST || r->header_only) {

@@ -140,8 +140,8 @@ int kd_ep_cancelrequest(kd_req *kr)
     if ((rc = kd_auth_client(kr)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "manageproducts")) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+    if (!kd_auth_allowed(kr)) {
+        return kd_denied(kr);
     }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
         || (rc = kd_db_begin(kr)) != KD_NEXT) {
@@ -155,7 +155,7 @@ int kd_ep_cancelrequest(kd_req *kr)
         return rc;
     }
     if (kd_rows_count(rows) != 1) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+        return kd_denied(kr);
     }
     if ((rc = kd_db_select(kr, "kd_cancel_exists", &rows, 1, args))
         != KD_NEXT) {

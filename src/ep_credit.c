@@ -41,11 +41,6 @@ const kd_stmt kd_stmts_credit[] = {
     {NULL, NULL, 0}
 };
 
-static int kd_denied(kd_req *kr)
-{
-    return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
-}
-
 int kd_ep_applycredit(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
@@ -73,7 +68,7 @@ int kd_ep_applycredit(kd_req *kr)
     if ((rc = kd_auth_client(kr)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "invoices")) {
+    if (!kd_auth_allowed(kr)) {
         return kd_denied(kr);
     }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT

@@ -222,8 +222,8 @@ int kd_ep_getinvoice(kd_req *kr)
     if ((rc = kd_auth_from_rows(kr, rows, KD_GI_CALLER)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "invoices") || !kd_rows_get(rows, 0, KD_GI_ID)) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+    if (!kd_auth_allowed(kr) || !kd_rows_get(rows, 0, KD_GI_ID)) {
+        return kd_denied(kr);
     }
 
     for (i = 1; i < kd_rows_count(rows); i++) {
@@ -363,7 +363,7 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "invoices")
+    if (!kd_auth_allowed(kr)
         || !kd_rows_get(rows, 0, KD_CALLER_NCOLS)) {
         return kd_error(kr, HTTP_FORBIDDEN, "messages",
                         "Product not exists or Permission denied!");

@@ -553,8 +553,8 @@ int kd_ep_addorder(kd_req *kr)
     if ((rc = kd_auth_client(kr)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "orders")) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+    if (!kd_auth_allowed(kr)) {
+        return kd_denied(kr);
     }
     v8 = kr->caller.user_id > 0;
     if ((rc = kd_idem_begin(kr)) != KD_NEXT

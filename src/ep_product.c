@@ -119,10 +119,9 @@ int kd_ep_getproduct(kd_req *kr)
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr, "products")
+    if (!kd_auth_allowed(kr)
         || !kd_rows_get(rows, 0, KD_P_ID)) {
-        return kd_error(kr, HTTP_FORBIDDEN, "messages",
-                        "Permission denied!");
+        return kd_denied(kr);
     }
 
     if ((rc = kd_catalog_get(kr, 0, &cat)) != KD_NEXT) {

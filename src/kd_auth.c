@@ -262,14 +262,16 @@ int kd_auth_client(kd_req *kr)
     return kd_auth_from_rows(kr, rows, 0);
 }
 
-int kd_auth_allowed(const kd_req *kr, const char *permission)
+int kd_auth_allowed(const kd_req *kr)
 {
+    const char *permission = kr->permission;
     const char *p = kr->caller.permissions;
-    apr_size_t n = strlen(permission);
+    apr_size_t n;
 
-    if (kr->caller.owner) {
+    if (kr->caller.owner || !permission) {
         return 1;
     }
+    n = strlen(permission);
     /* WHMCS stores a comma-separated list of permission names. */
     while (p && *p) {
         while (*p == ',' || apr_isspace(*p)) {

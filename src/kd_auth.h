@@ -43,8 +43,9 @@ int kd_auth_v8(kd_req *kr);
  * (no row), the user's link is, or the password changed.
  */
 int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col);
-/** 1 when the caller may use the named WHMCS permission. */
-int kd_auth_allowed(const kd_req *kr, const char *permission);
+/** 1 when the caller may use the route's WHMCS permission (always, as
+ * the client's owner or on a route that names none). */
+int kd_auth_allowed(const kd_req *kr);
 /** The pwf claim for a password hash (out: 32 bytes). */
 void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out);
 /** Sign a fresh token for client (and WHMCS 8 user); 0 or -1. */

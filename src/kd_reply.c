@@ -112,6 +112,11 @@ int kd_unavailable(kd_req *kr)
                     "Service temporarily unavailable, try again later");
 }
 
+int kd_denied(kd_req *kr)
+{
+    return kd_error(kr, HTTP_FORBIDDEN, "messages", "Permission denied!");
+}
+
 int kd_internal(kd_req *kr)
 {
     return kd_error(kr, HTTP_INTERNAL_SERVER_ERROR, "message",

@@ -21,6 +21,9 @@ int kd_reply_raw(kd_req *kr, int status, const char *text);
 int kd_error(kd_req *kr, int status, const char *key, const char *msg);
 /** 503 with Retry-After: the database cannot be reached. */
 int kd_unavailable(kd_req *kr);
+/** 403 "Permission denied!": not the caller's, missing, or not allowed
+ * (the three get the same answer, so ids cannot be probed). */
+int kd_denied(kd_req *kr);
 /** 500: something failed that the client cannot fix (already logged). */
 int kd_internal(kd_req *kr);
 

@@ -117,6 +117,7 @@ typedef struct {
 
 typedef struct {
     request_rec *r;
+    const char *permission;     /* the route's WHMCS permission, or NULL */
     const kd_srv_conf *sconf;
     const kd_dir_conf *dconf;
     kd_field *fields;
