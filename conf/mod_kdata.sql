@@ -1,0 +1,58 @@
+-- mod_kdata's own tables in the WHMCS database.
+--
+-- Install, and upgrade to a new version of mod_kdata, by running this file
+-- against the WHMCS database before loading the new module (it is safe to
+-- run again: every statement creates only what is missing):
+--
+--     mariadb whmcs < /usr/share/doc/libapache2-mod-kdata/mod_kdata.sql
+--
+-- The names carry the mod_ prefix WHMCS addons use for their own tables,
+-- so WHMCS's own upgrades never touch them.  The module's database user
+-- needs SELECT, INSERT, UPDATE and DELETE on them, as on WHMCS's tables;
+-- it never creates or alters a table itself.  While a table is missing,
+-- what needs it answers 503 and httpd's error log says which table
+-- (KD00307): the module never runs without the state these hold.
+--
+-- Everything here is state whose loss would let someone in or charge
+-- twice, so it lives in the database every Apache host shares, never only
+-- in a cache that can evict it.  Rows expire; the module deletes expired
+-- rows itself, a few at a time, on the write paths that add them.
+
+-- Tokens ended before their expiry (/logout, /refresh).  Checked in the
+-- same statement as the caller on every request.
+CREATE TABLE IF NOT EXISTS `mod_kdata_revoked` (
+  `jti` varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `expires` int(10) unsigned NOT NULL COMMENT 'unix time the token dies anyway',
+  PRIMARY KEY (`jti`),
+  KEY `expires` (`expires`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Idempotency-Key: one row per client and key, inserted in the same
+-- transaction as the write it guards, so exactly one of any number of
+-- concurrent requests, on any number of hosts, runs the write; the answer
+-- it gave is replayed to the others.
+CREATE TABLE IF NOT EXISTS `mod_kdata_idempotency` (
+  `client_id` int(10) unsigned NOT NULL,
+  `key_hash` binary(32) NOT NULL COMMENT 'SHA-256 of the Idempotency-Key',
+  `route` varchar(32) CHARACTER SET ascii NOT NULL,
+  `fingerprint` binary(32) NOT NULL COMMENT 'SHA-256 of the request body',
+  `status` smallint(5) unsigned NOT NULL,
+  `body` mediumtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `created` int(10) unsigned NOT NULL,
+  `expires` int(10) unsigned NOT NULL,
+  PRIMARY KEY (`client_id`, `key_hash`),
+  KEY `expires` (`expires`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Failed logins per account (leaky buckets), keyed by the account the
+-- email resolved to ('u:' tblusers.id on WHMCS 8, 'c:' tblclients.id on
+-- WHMCS 7), never by the typed spelling.  Only failed logins of real
+-- accounts create rows, so no flood of other traffic can reset them.
+CREATE TABLE IF NOT EXISTS `mod_kdata_login_failures` (
+  `account` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `level` bigint(20) NOT NULL COMMENT 'failures x 1000 at `at`',
+  `at` bigint(20) NOT NULL COMMENT 'microseconds since the epoch',
+  `expires` int(10) unsigned NOT NULL,
+  PRIMARY KEY (`account`),
+  KEY `expires` (`expires`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
