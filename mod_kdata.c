@@ -26,7 +26,7 @@
 #include "kd_billing.h"
 #include "kd_body.h"
 #include "kd_cache.h"
-#include "kd_catalog.h"
+#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"

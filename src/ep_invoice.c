@@ -18,7 +18,7 @@
 #include "kd_auth.h"
 #include "kd_billing.h"
 #include "kd_body.h"
-#include "kd_catalog.h"
+#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_json.h"

@@ -24,7 +24,7 @@
 #include "apr_thread_mutex.h"
 
 #include "mod_kdata.h"
-#include "kd_catalog.h"
+#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_reply.h"
 
