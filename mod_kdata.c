@@ -26,11 +26,11 @@
 #include "kd_billing.h"
 #include "kd_body.h"
 #include "kd_cache.h"
-#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_verified.h"
+#include "kd_whmcs.h"
 
 /**** configuration ****/
 
@@ -65,7 +65,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
+    conf->whmcs = kd_whmcs_make(p);
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
@@ -83,7 +83,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
     int i;
 
-    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
+    conf->whmcs = kd_whmcs_make(p);
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;
@@ -570,7 +570,7 @@ static int kd_handler(request_rec *r)
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_catalog, NULL
+    kd_stmts_cancel, kd_stmts_whmcs, NULL
 };
 
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -630,7 +630,7 @@ static void kd_child_init(apr_pool_t *p, server_rec *s)
 {
     kd_cache_child_init(p, s);
     kd_verified_child_init(p);
-    kd_catalog_child_init(p);
+    kd_whmcs_child_init(p);
 }
 
 static void kd_register_hooks(apr_pool_t *p)
@@ -652,7 +652,7 @@ module AP_MODULE_DECLARE_DATA kdata_module = {
     kd_cmds,
     kd_register_hooks,
     /* Every <VirtualHost> gets a config of its own (kd_merge_srv_conf),
-     * with runtime state of its own (conf->rt), even one that uses none
+     * with runtime state of its own (conf->whmcs), even one that uses none
      * of our directives: httpd would otherwise hand it the main server's
      * config object itself, and a virtual host with a DBD pool of its
      * own may be another WHMCS installation (t/83-two-whmcs.t). */

@@ -25,7 +25,7 @@
 /* Columns: the caller (KD_CALLER_*), the service, then one row per
  * chosen option (NULLs when the service has none, or is not the
  * caller's): its option and sub-option ids, named from the catalogue
- * snapshot (kd_catalog.c).  One round trip checks the caller and reads
+ * snapshot (kd_whmcs.c).  One round trip checks the caller and reads
  * the service.  No ORDER BY: sorting made MariaDB build a temporary
  * table for every call; when two options share a display name, the one
  * WHMCS lists first (order, then id) is picked here instead. */

@@ -23,6 +23,7 @@
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_verified.h"
+#include "kd_whmcs.h"
 
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",
@@ -206,7 +207,7 @@ int kd_auth_v8(kd_req *kr)
     if (kd_db_acquire(kr) != KD_NEXT) {
         return -1;
     }
-    if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
+    if (kd_whmcs_schema(kr, &schema) != KD_NEXT) {
         return -1;
     }
     /* A token without a user (WHMCS 7, or issued then) acts as owner. */

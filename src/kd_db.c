@@ -13,7 +13,6 @@
 
 #include "apr_strings.h"
 #include "apr_hash.h"
-#include "apr_atomic.h"
 
 #include "mod_kdata.h"
 #include "kd_db.h"
@@ -25,34 +24,7 @@ struct kd_rows {
     const char ***cells;
 };
 
-/* The tables written inside a transaction (orders, payments,
- * cancellations).  On an engine without transactions (MyISAM, Aria,
- * MEMORY: old WHMCS installs created MyISAM tables) a rollback leaves
- * their rows written and FOR UPDATE locks nothing, so a failed order or
- * payment would be half applied: kd_db_begin refuses writes while any
- * of them is on such an engine.  tblconfiguration holds the next
- * sequential invoice number, taken under a row lock.
- *
- * Left out on purpose: tblactivitylog (WHMCS's log, written in the same
- * transactions, is not money; a line left by a rolled-back order is
- * noise, and refusing every order over it would be worse), tblaccounts
- * (only read here), and tblusers/tblclients' login columns (written
- * outside any transaction). */
-#define KD_TXN_TABLES \
-    "'tblcancelrequests', 'tblclients', 'tblconfiguration', 'tblcredit', " \
-    "'tblcustomfieldsvalues', 'tblhosting', 'tblhostingconfigoptions', " \
-    "'tblinvoiceitems', 'tblinvoices', 'tblorders'"
-
 const kd_stmt kd_stmts_db[] = {
-    /* tblusers tells WHMCS 8 from 7; the others are the tables written
-     * inside transactions, each with whether its engine can roll back
-     * (a view has no engine and counts as able). */
-    {"kd_schema",
-     "SELECT t.TABLE_NAME, t.ENGINE, COALESCE(e.TRANSACTIONS, 'YES') "
-     "FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES "
-     "e ON e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = DATABASE() "
-     "AND t.TABLE_NAME IN ('tblusers', " KD_TXN_TABLES ") "
-     "ORDER BY t.TABLE_NAME", 0},
     {"kd_last_insert_id", "SELECT LAST_INSERT_ID()", 0},
     {NULL, NULL, 0}
 };
@@ -319,14 +291,6 @@ int kd_db_begin(kd_req *kr)
     if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
         return rc;
     }
-    /* Cached: no round trip unless the check is due. */
-    if (kd_db_schema(kr) == KD_SCHEMA_UNKNOWN) {
-        return OK;                      /* the reply was sent */
-    }
-    if (apr_atomic_read32(&kr->sconf->rt->schema_no_txn)) {
-        /* Logged (KD00305) by the check that found it. */
-        return kd_unavailable(kr);
-    }
     t = kd_txn_of(kr);
     if (!t) {
         t = apr_pcalloc(kr->r->pool, sizeof(*t));
@@ -374,67 +338,6 @@ int kd_db_insert_id(kd_req *kr, long long *id)
     }
     *id = apr_atoi64(rows->cells[0][0]);
     return KD_NEXT;
-}
-
-/* The last check, per process and server (sconf->rt): an upgrade from
- * WHMCS 7 to 8 or a table converted to another engine is noticed within
- * KdataSchemaRecheck seconds without restarting Apache, at the cost of
- * one query per process per period. */
-kd_schema kd_db_schema(kd_req *kr)
-{
-    apr_uint32_t cached = apr_atomic_read32(&kr->sconf->rt->schema);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
-    apr_uint32_t checked =
-        apr_atomic_read32(&kr->sconf->rt->schema_checked);
-    apr_uint32_t was_bad;
-    const char *bad = NULL;
-    kd_rows *rows;
-    int i;
-
-    if (cached != KD_SCHEMA_UNKNOWN
-        && now - checked < (apr_uint32_t)kr->sconf->schema_recheck) {
-        return (kd_schema)cached;
-    }
-    if (kd_db_select(kr, "kd_schema", &rows, 0, NULL) != KD_NEXT) {
-        return KD_SCHEMA_UNKNOWN;       /* the reply was sent */
-    }
-    cached = KD_SCHEMA_WHMCS7;
-    for (i = 0; i < kd_rows_count(rows); i++) {
-        const char *name = kd_rows_get(rows, i, 0);
-        const char *txn = kd_rows_get(rows, i, 2);
-
-        if (name && !strcmp(name, "tblusers")) {
-            cached = KD_SCHEMA_WHMCS8;
-        }
-        else if (txn && strcmp(txn, "YES")) {
-            const char *engine = kd_rows_get(rows, i, 1);
-
-            bad = apr_psprintf(kr->r->pool, "%s%s%s (%s)",
-                               bad ? bad : "", bad ? ", " : "", name,
-                               engine ? engine : "no engine");
-        }
-    }
-    apr_atomic_set32(&kr->sconf->rt->schema, cached);
-    was_bad = apr_atomic_xchg32(&kr->sconf->rt->schema_no_txn,
-                                bad != NULL);
-    /* Of the threads that found the check due, the one that moves the
-     * time on logs: one line per process per period, not per request. */
-    if (apr_atomic_cas32(&kr->sconf->rt->schema_checked, now,
-                         checked) == checked) {
-        if (bad) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00305)
-                          "tables on an engine without transactions: %s; "
-                          "orders, payments and cancellations are refused "
-                          "(503) until they are InnoDB (ALTER TABLE ... "
-                          "ENGINE=InnoDB)", bad);
-        }
-        else if (was_bad) {
-            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r,
-                          KDLOGNO(00306) "every table writes use is "
-                          "transactional again: writes resume");
-        }
-    }
-    return (kd_schema)cached;
 }
 
 int kd_rows_count(const kd_rows *rows)
