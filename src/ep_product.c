@@ -106,8 +106,8 @@ int kd_ep_getproduct(kd_req *kr)
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
     }
-    if ((v8 = kd_auth_v8(kr)) < 0) {
-        return OK;
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
     }
     args[0] = kd_id(p, kr->caller.user_id);
     args[1] = kd_id(p, sid);
