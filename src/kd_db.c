@@ -36,11 +36,6 @@ const kd_stmt kd_stmts_db[] = {
 #define KD_ACQUIRE_TRIES 64
 #define KD_ACQUIRE_TIME apr_time_from_msec(1500)
 
-typedef struct {
-    const apr_dbd_driver_t *driver;
-    apr_dbd_transaction_t *trans;
-} kd_txn;
-
 /* Every unit's statements, as mod_kdata.c listed them at start-up (the
  * WHMCS 8 ones are looked up here when first used). */
 static const kd_stmt *const *kd_lists;
@@ -263,46 +258,38 @@ int kd_db_exec(kd_req *kr, const char *label, int *affected,
 }
 
 /* Runs when r->pool is cleared: registered after mod_dbd's release
- * cleanup, so it runs first and the connection never goes back to the
- * pool inside a transaction or holding row locks. */
+ * cleanup, so it runs first (kr->dbd is still the request's) and the
+ * connection never goes back to the pool inside a transaction or
+ * holding row locks. */
 static apr_status_t kd_txn_cleanup(void *data)
 {
-    kd_txn *t = data;
+    kd_req *kr = data;
 
-    if (t->trans) {
-        apr_dbd_transaction_mode_set(t->driver, t->trans,
+    if (kr->txn) {
+        apr_dbd_transaction_mode_set(kr->dbd->driver, kr->txn,
                                      APR_DBD_TRANSACTION_ROLLBACK);
-        apr_dbd_transaction_end(t->driver, NULL, t->trans);
-        t->trans = NULL;
+        apr_dbd_transaction_end(kr->dbd->driver, NULL, kr->txn);
+        kr->txn = NULL;
     }
     return APR_SUCCESS;
 }
 
-static kd_txn *kd_txn_of(kd_req *kr)
-{
-    return ap_get_module_config(kr->r->request_config, &kdata_module);
-}
-
 int kd_db_begin(kd_req *kr)
 {
-    kd_txn *t;
     int rc, err;
 
     if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
         return rc;
     }
-    t = kd_txn_of(kr);
-    if (!t) {
-        t = apr_pcalloc(kr->r->pool, sizeof(*t));
-        t->driver = kr->dbd->driver;
-        ap_set_module_config(kr->r->request_config, &kdata_module, t);
-        apr_pool_cleanup_register(kr->r->pool, t, kd_txn_cleanup,
+    if (!kr->txn_cleanup) {
+        apr_pool_cleanup_register(kr->r->pool, kr, kd_txn_cleanup,
                                   apr_pool_cleanup_null);
+        kr->txn_cleanup = 1;
     }
     err = apr_dbd_transaction_start(kr->dbd->driver, kr->r->pool,
-                                    kr->dbd->handle, &t->trans);
+                                    kr->dbd->handle, &kr->txn);
     if (err) {
-        t->trans = NULL;
+        kr->txn = NULL;
         return kd_db_fail(kr, "BEGIN", err);
     }
     return KD_NEXT;
@@ -310,14 +297,14 @@ int kd_db_begin(kd_req *kr)
 
 int kd_db_commit(kd_req *kr)
 {
-    kd_txn *t = kd_txn_of(kr);
+    apr_dbd_transaction_t *txn = kr->txn;
     int err;
 
-    if (!t || !t->trans) {
+    if (!txn) {
         return KD_NEXT;
     }
-    err = apr_dbd_transaction_end(t->driver, kr->r->pool, t->trans);
-    t->trans = NULL;
+    kr->txn = NULL;
+    err = apr_dbd_transaction_end(kr->dbd->driver, kr->r->pool, txn);
     if (err) {
         return kd_db_fail(kr, "COMMIT", err);
     }

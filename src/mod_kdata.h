@@ -118,6 +118,8 @@ typedef struct {
     kd_field *fields;
     apr_size_t nfields;
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
+    apr_dbd_transaction_t *txn; /* open (kd_db_begin to kd_db_commit) */
+    int txn_cleanup;            /* kd_db's rollback cleanup registered */
     kd_caller caller;
     const char *idem_key;       /* the Idempotency-Key entry this holds */
     const char *throttle_email; /* a counted login attempt, until refund */
