@@ -121,7 +121,7 @@ typedef struct {
     apr_dbd_transaction_t *txn; /* open (kd_db_begin to kd_db_commit) */
     int txn_cleanup;            /* kd_db's rollback cleanup registered */
     kd_caller caller;
-    const char *idem_key;       /* the Idempotency-Key entry this holds */
+    struct kd_reply_hook *on_reply; /* recorders of the answer (kd_reply.h) */
     const char *throttle_email; /* a counted login attempt, until refund */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
