@@ -23,6 +23,7 @@
 #include "kd_auth.h"
 #include "kd_body.h"
 #include "kd_db.h"
+#include "kd_fmt.h"
 #include "kd_json.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
@@ -232,7 +233,7 @@ static int kd_login(kd_req *kr)
     }
     v8 = schema == KD_SCHEMA_WHMCS8;
     if (v8 && cid) {
-        args[0] = apr_ltoa(r->pool, (long)cid);
+        args[0] = kd_id(r->pool, cid);
         args[1] = email;
         rc = kd_db_select(kr, "kd_login8_client", &rows, 2, args);
     }

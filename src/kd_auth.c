@@ -20,6 +20,7 @@
 #include "kd_auth.h"
 #include "kd_cache.h"
 #include "kd_db.h"
+#include "kd_fmt.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_verified.h"
@@ -253,8 +254,8 @@ int kd_auth_client(kd_req *kr)
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    args[0] = apr_ltoa(kr->r->pool, (long)kr->caller.user_id);
-    args[1] = apr_ltoa(kr->r->pool, (long)kr->caller.client_id);
+    args[0] = kd_id(kr->r->pool, kr->caller.user_id);
+    args[1] = kd_id(kr->r->pool, kr->caller.client_id);
     rc = v8 ? kd_db_select(kr, "kd_auth_client8", &rows, 2, args)
             : kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
     if (rc != KD_NEXT) {
