@@ -91,7 +91,7 @@ typedef struct {
 
 typedef struct {
     const char *prefix;         /* the <Location> path routes hang from */
-    apr_off_t max_body;
+    int max_body;               /* bytes (KdataMaxBody: at most 1 MB) */
     int max_fields;
     int max_field;
     int retry_after;
