@@ -65,6 +65,8 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
+    /* secret_file, key, keylen, mac, issuer, opt_name and cache are
+     * unset as apr_pcalloc leaves them (NULL, 0). */
     conf->whmcs = kd_whmcs_make(p);
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
