@@ -26,11 +26,11 @@
 #include "kd_billing.h"
 #include "kd_body.h"
 #include "kd_cache.h"
-#include "kd_catalog.h"
 #include "kd_db.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_verified.h"
+#include "kd_whmcs.h"
 
 /**** configuration ****/
 
@@ -65,7 +65,9 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
+    /* secret_file, key, keylen, mac, issuer, opt_name and cache are
+     * unset as apr_pcalloc leaves them (NULL, 0). */
+    conf->whmcs = kd_whmcs_make(p);
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
@@ -83,7 +85,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
     int i;
 
-    conf->rt = apr_pcalloc(p, sizeof(*conf->rt));
+    conf->whmcs = kd_whmcs_make(p);
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;
@@ -219,6 +221,79 @@ static const char *kd_parse_int(cmd_parms *cmd, const char *arg, int min,
     return NULL;
 }
 
+/* An integer directive: which config holds it, where, and the range it
+ * takes.  A limit ("N per SECONDS") has a second number, its window.
+ * Each is written in kd_cmds, in its directive's entry (KD_SRV, ...). */
+typedef enum {
+    KD_IN_SRV,                  /* kd_srv_conf: per server */
+    KD_IN_DIR                   /* kd_dir_conf: per server or section */
+} kd_conf_kind;
+
+typedef struct {
+    kd_conf_kind in;
+    apr_size_t off;             /* an int field of that struct */
+    int min, max;
+    apr_size_t win_off;         /* limits: the window's field ... */
+    int win_min, win_max;       /* ... and its range */
+} kd_int_spec;
+
+#define KD_INT_SPEC(in, conf, f, lo, hi, w, wlo, whi) \
+    (&(kd_int_spec){in, APR_OFFSETOF(conf, f), lo, hi, w, wlo, whi})
+#define KD_SRV(f, lo, hi) \
+    KD_INT_SPEC(KD_IN_SRV, kd_srv_conf, f, lo, hi, 0, 0, 0)
+#define KD_DIR(f, lo, hi) \
+    KD_INT_SPEC(KD_IN_DIR, kd_dir_conf, f, lo, hi, 0, 0, 0)
+#define KD_SRV_LIMIT(f, lo, hi, w, wlo, whi) \
+    KD_INT_SPEC(KD_IN_SRV, kd_srv_conf, f, lo, hi, \
+                APR_OFFSETOF(kd_srv_conf, w), wlo, whi)
+#define KD_DIR_LIMIT(f, lo, hi, w, wlo, whi) \
+    KD_INT_SPEC(KD_IN_DIR, kd_dir_conf, f, lo, hi, \
+                APR_OFFSETOF(kd_dir_conf, w), wlo, whi)
+
+/* The int at off in the config the directive's kind names. */
+static int *kd_int_field(cmd_parms *cmd, void *dconf,
+                         const kd_int_spec *spec, apr_size_t off)
+{
+    char *conf = dconf;
+
+    if (spec->in == KD_IN_SRV) {
+        conf = ap_get_module_config(cmd->server->module_config,
+                                    &kdata_module);
+    }
+    return (int *)(conf + off);
+}
+
+/* Nothing is stored unless every number is in its range. */
+static const char *kd_set_int(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const kd_int_spec *spec = cmd->info;
+    const char *err;
+    int v;
+
+    if ((err = kd_parse_int(cmd, arg, spec->min, spec->max, &v))) {
+        return err;
+    }
+    *kd_int_field(cmd, dconf, spec, spec->off) = v;
+    return NULL;
+}
+
+static const char *kd_set_limit(cmd_parms *cmd, void *dconf,
+                                const char *n, const char *window)
+{
+    const kd_int_spec *spec = cmd->info;
+    const char *err;
+    int lim, win;
+
+    if ((err = kd_parse_int(cmd, n, spec->min, spec->max, &lim))
+        || (err = kd_parse_int(cmd, window, spec->win_min, spec->win_max,
+                               &win))) {
+        return err;
+    }
+    *kd_int_field(cmd, dconf, spec, spec->off) = lim;
+    *kd_int_field(cmd, dconf, spec, spec->win_off) = win;
+    return NULL;
+}
+
 static apr_status_t kd_free_mac(void *mac)
 {
     kd_jwt_key_free(mac);
@@ -287,27 +362,6 @@ static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-static const char *kd_set_srv_int(cmd_parms *cmd, void *dummy,
-                                  const char *arg)
-{
-    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
-                                             &kdata_module);
-    int *field = (int *)((char *)conf + (apr_size_t)cmd->info);
-    int max = 366 * 86400;
-
-    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, bcrypt_cost)) {
-        return kd_parse_int(cmd, arg, 4, 31, field);
-    }
-    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, leeway)) {
-        max = 300;
-        return kd_parse_int(cmd, arg, 0, max, field);
-    }
-    if ((apr_size_t)cmd->info == APR_OFFSETOF(kd_srv_conf, schema_recheck)) {
-        return kd_parse_int(cmd, arg, 1, 3600, field);
-    }
-    return kd_parse_int(cmd, arg, 60, max, field);
-}
-
 static const char *kd_set_issuer(cmd_parms *cmd, void *dummy,
                                  const char *arg)
 {
@@ -357,80 +411,24 @@ static const char *kd_set_cache(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-static const char *kd_set_limit(cmd_parms *cmd, void *dummy,
-                                const char *n, const char *window)
-{
-    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
-                                             &kdata_module);
-    int ip = cmd->info != NULL, lim, win;
-    const char *err;
-
-    if ((err = kd_parse_int(cmd, n, 0, 100000, &lim))
-        || (err = kd_parse_int(cmd, window, 1, 86400, &win))) {
-        return err;
-    }
-    if (ip) {
-        conf->limit_ip = lim;
-        conf->limit_ip_window = win;
-    }
-    else {
-        conf->limit_account = lim;
-        conf->limit_account_window = win;
-    }
-    return NULL;
-}
-
-static const char *kd_set_order_limit(cmd_parms *cmd, void *confv,
-                                      const char *n, const char *window)
-{
-    kd_dir_conf *conf = confv;
-    const char *err;
-
-    if ((err = kd_parse_int(cmd, n, 0, 100000, &conf->order_limit))) {
-        return err;
-    }
-    return kd_parse_int(cmd, window, 1, 86400, &conf->order_window);
-}
-
-static const char *kd_set_dir_int(cmd_parms *cmd, void *confv,
-                                  const char *arg)
-{
-    kd_dir_conf *conf = confv;
-    apr_size_t off = (apr_size_t)cmd->info;
-    const char *err;
-    int v;
-
-    if (off == APR_OFFSETOF(kd_dir_conf, max_body)) {
-        err = kd_parse_int(cmd, arg, 64, 1048576, &v);
-        conf->max_body = v;
-        return err;
-    }
-    if (off == APR_OFFSETOF(kd_dir_conf, max_fields)) {
-        return kd_parse_int(cmd, arg, 1, 1000, &conf->max_fields);
-    }
-    if (off == APR_OFFSETOF(kd_dir_conf, max_field)) {
-        return kd_parse_int(cmd, arg, 16, 65536, &conf->max_field);
-    }
-    return kd_parse_int(cmd, arg, 1, 3600, &conf->retry_after);
-}
-
+/* Each integer directive's field and range stand in its entry
+ * (kd_int_spec: KD_SRV, KD_DIR, KD_SRV_LIMIT, KD_DIR_LIMIT). */
 static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataTokenSecretFile", kd_set_secret_file, NULL,
                   RSRC_CONF, "File holding the HS256 key (>= 32 bytes)"),
-    AP_INIT_TAKE1("KdataTokenTTL", kd_set_srv_int,
-                  (void *)APR_OFFSETOF(kd_srv_conf, ttl), RSRC_CONF,
+    AP_INIT_TAKE1("KdataTokenTTL", kd_set_int,
+                  KD_SRV(ttl, 60, 366 * 86400), RSRC_CONF,
                   "Token lifetime in seconds (default 86400)"),
-    AP_INIT_TAKE1("KdataTokenLeeway", kd_set_srv_int,
-                  (void *)APR_OFFSETOF(kd_srv_conf, leeway), RSRC_CONF,
+    AP_INIT_TAKE1("KdataTokenLeeway", kd_set_int,
+                  KD_SRV(leeway, 0, 300), RSRC_CONF,
                   "Clock skew allowed on exp/nbf/iat, seconds (default 30)"),
     AP_INIT_TAKE1("KdataTokenIssuer", kd_set_issuer, NULL, RSRC_CONF,
                   "The iss claim issued and required (default mod_kdata)"),
-    AP_INIT_TAKE1("KdataBcryptCost", kd_set_srv_int,
-                  (void *)APR_OFFSETOF(kd_srv_conf, bcrypt_cost), RSRC_CONF,
+    AP_INIT_TAKE1("KdataBcryptCost", kd_set_int,
+                  KD_SRV(bcrypt_cost, 4, 31), RSRC_CONF,
                   "bcrypt cost for rehashed legacy passwords (default 10)"),
-    AP_INIT_TAKE1("KdataSchemaRecheck", kd_set_srv_int,
-                  (void *)APR_OFFSETOF(kd_srv_conf, schema_recheck),
-                  RSRC_CONF,
+    AP_INIT_TAKE1("KdataSchemaRecheck", kd_set_int,
+                  KD_SRV(schema_recheck, 1, 3600), RSRC_CONF,
                   "Seconds a schema and storage engine check is trusted "
                   "(default 60)"),
     AP_INIT_TAKE2("KdataOption", kd_set_option, NULL, RSRC_CONF,
@@ -439,31 +437,32 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataCache", kd_set_cache, NULL, RSRC_CONF,
                   "socache provider[:arguments] for throttles, revoked "
                   "tokens and idempotency keys (default shmcb)"),
-    AP_INIT_TAKE2("KdataLoginLimitIP", kd_set_limit, (void *)1, RSRC_CONF,
+    AP_INIT_TAKE2("KdataLoginLimitIP", kd_set_limit,
+                  KD_SRV_LIMIT(limit_ip, 0, 100000, limit_ip_window, 1,
+                               86400), RSRC_CONF,
                   "Failed logins allowed per client address, and the "
                   "window in seconds (default 30 900; 0 turns it off)"),
-    AP_INIT_TAKE2("KdataLoginLimitAccount", kd_set_limit, NULL, RSRC_CONF,
+    AP_INIT_TAKE2("KdataLoginLimitAccount", kd_set_limit,
+                  KD_SRV_LIMIT(limit_account, 0, 100000,
+                               limit_account_window, 1, 86400), RSRC_CONF,
                   "Failed logins allowed per account, and the window in "
                   "seconds (default 5 900; 0 turns it off)"),
-    AP_INIT_TAKE2("KdataOrderLimit", kd_set_order_limit, NULL,
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE2("KdataOrderLimit", kd_set_limit,
+                  KD_DIR_LIMIT(order_limit, 0, 100000, order_window, 1,
+                               86400), RSRC_CONF | ACCESS_CONF,
                   "Orders one client may place, and the window in seconds "
                   "(default 30 3600; 0 turns it off)"),
-    AP_INIT_TAKE1("KdataMaxBody", kd_set_dir_int,
-                  (void *)APR_OFFSETOF(kd_dir_conf, max_body),
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("KdataMaxBody", kd_set_int,
+                  KD_DIR(max_body, 64, 1048576), RSRC_CONF | ACCESS_CONF,
                   "Largest request body in bytes (default 8192)"),
-    AP_INIT_TAKE1("KdataMaxFields", kd_set_dir_int,
-                  (void *)APR_OFFSETOF(kd_dir_conf, max_fields),
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("KdataMaxFields", kd_set_int,
+                  KD_DIR(max_fields, 1, 1000), RSRC_CONF | ACCESS_CONF,
                   "Most fields in a request body (default 32)"),
-    AP_INIT_TAKE1("KdataMaxFieldLength", kd_set_dir_int,
-                  (void *)APR_OFFSETOF(kd_dir_conf, max_field),
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("KdataMaxFieldLength", kd_set_int,
+                  KD_DIR(max_field, 16, 65536), RSRC_CONF | ACCESS_CONF,
                   "Longest field value in bytes (default 1024)"),
-    AP_INIT_TAKE1("KdataRetryAfter", kd_set_dir_int,
-                  (void *)APR_OFFSETOF(kd_dir_conf, retry_after),
-                  RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("KdataRetryAfter", kd_set_int,
+                  KD_DIR(retry_after, 1, 3600), RSRC_CONF | ACCESS_CONF,
                   "Retry-After seconds sent with 503 (default 5)"),
     {NULL}
 };
@@ -570,7 +569,7 @@ static int kd_handler(request_rec *r)
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_catalog, NULL
+    kd_stmts_cancel, kd_stmts_whmcs, NULL
 };
 
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -630,7 +629,7 @@ static void kd_child_init(apr_pool_t *p, server_rec *s)
 {
     kd_cache_child_init(p, s);
     kd_verified_child_init(p);
-    kd_catalog_child_init(p);
+    kd_whmcs_child_init(p);
 }
 
 static void kd_register_hooks(apr_pool_t *p)
@@ -652,7 +651,7 @@ module AP_MODULE_DECLARE_DATA kdata_module = {
     kd_cmds,
     kd_register_hooks,
     /* Every <VirtualHost> gets a config of its own (kd_merge_srv_conf),
-     * with runtime state of its own (conf->rt), even one that uses none
+     * with runtime state of its own (conf->whmcs), even one that uses none
      * of our directives: httpd would otherwise hand it the main server's
      * config object itself, and a virtual host with a DBD pool of its
      * own may be another WHMCS installation (t/83-two-whmcs.t). */

@@ -25,6 +25,7 @@
 #include "kd_fmt.h"
 #include "kd_money.h"
 #include "kd_reply.h"
+#include "kd_whmcs.h"
 
 const kd_stmt kd_stmts_cancel[] = {
     {"kd_cancel_service",
@@ -144,7 +145,7 @@ int kd_ep_cancelrequest(kd_req *kr)
         return kd_denied(kr);
     }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
-        || (rc = kd_db_begin(kr)) != KD_NEXT) {
+        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
         return rc;
     }
     sid = kd_id(p, id);

@@ -22,6 +22,7 @@
 #include "kd_json.h"
 #include "kd_money.h"
 #include "kd_reply.h"
+#include "kd_whmcs.h"
 
 enum {                          /* kd_credit_invoice columns */
     KD_CI_USERID = 0, KD_CI_NUM, KD_CI_STATUS, KD_CI_SUBTOTAL, KD_CI_CREDIT,
@@ -72,7 +73,7 @@ int kd_ep_applycredit(kd_req *kr)
         return kd_denied(kr);
     }
     if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
-        || (rc = kd_db_begin(kr)) != KD_NEXT) {
+        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
         return rc;
     }
 

@@ -18,7 +18,7 @@
 #include "kd_auth.h"
 #include "kd_billing.h"
 #include "kd_body.h"
-#include "kd_catalog.h"
+#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_json.h"
@@ -194,8 +194,8 @@ int kd_ep_getinvoice(kd_req *kr)
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
     }
-    if ((v8 = kd_auth_v8(kr)) < 0) {
-        return OK;
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
     }
     iid_s = kd_id(p, iid);
     cid_s = kd_id(p, kr->caller.client_id);
@@ -347,8 +347,8 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
                             "Payment Pending");
         }
     }
-    if ((v8 = kd_auth_v8(kr)) < 0) {
-        return OK;
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
     }
     if (v8) {
         args[n++] = kd_id(p, kr->caller.user_id);

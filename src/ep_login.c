@@ -7,7 +7,7 @@
  *
  * WHMCS 8 keeps credentials in tblusers, linked to client accounts by
  * tblusers_clients; WHMCS 7 and older keep them in tblclients.  Which
- * one applies is read from the database (kd_db_schema).  Every stored
+ * one applies is read from the database (kd_whmcs_schema).  Every stored
  * format WHMCS has used is verified (kd_passwd.c) and a legacy one is
  * replaced by bcrypt on success, as WHMCS does.  Unknown email, wrong
  * password, closed account and an account the user cannot act for all
@@ -23,11 +23,13 @@
 #include "kd_auth.h"
 #include "kd_body.h"
 #include "kd_db.h"
+#include "kd_fmt.h"
 #include "kd_json.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_throttle.h"
 #include "kd_passwd.h"
+#include "kd_whmcs.h"
 
 /* The client row as the original API returned it, minus the secrets
  * (password, authdata, security answer, card and bank data, gateway
@@ -226,12 +228,12 @@ static int kd_login(kd_req *kr)
                         "Your IP address is banned");
     }
 
-    if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
-        return OK;
+    if ((rc = kd_whmcs_schema(kr, &schema)) != KD_NEXT) {
+        return rc;
     }
     v8 = schema == KD_SCHEMA_WHMCS8;
     if (v8 && cid) {
-        args[0] = apr_ltoa(r->pool, (long)cid);
+        args[0] = kd_id(r->pool, cid);
         args[1] = email;
         rc = kd_db_select(kr, "kd_login8_client", &rows, 2, args);
     }

@@ -30,6 +30,7 @@
 #include "kd_money.h"
 #include "kd_reply.h"
 #include "kd_throttle.h"
+#include "kd_whmcs.h"
 
 /* Price columns, as every pricing query below selects them: the six
  * setup fees, then the six recurring prices, cycle by cycle. */
@@ -565,7 +566,7 @@ int kd_ep_addorder(kd_req *kr)
         return rc;
     }
 
-    if ((rc = kd_db_begin(kr)) != KD_NEXT) {
+    if ((rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
         return rc;
     }
     args[0] = kd_id(p, kr->caller.client_id);

@@ -16,7 +16,7 @@
 #include "endpoints.h"
 #include "kd_auth.h"
 #include "kd_body.h"
-#include "kd_catalog.h"
+#include "kd_whmcs.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_json.h"
@@ -25,7 +25,7 @@
 /* Columns: the caller (KD_CALLER_*), the service, then one row per
  * chosen option (NULLs when the service has none, or is not the
  * caller's): its option and sub-option ids, named from the catalogue
- * snapshot (kd_catalog.c).  One round trip checks the caller and reads
+ * snapshot (kd_whmcs.c).  One round trip checks the caller and reads
  * the service.  No ORDER BY: sorting made MariaDB build a temporary
  * table for every call; when two options share a display name, the one
  * WHMCS lists first (order, then id) is picked here instead. */
@@ -106,8 +106,8 @@ int kd_ep_getproduct(kd_req *kr)
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
     }
-    if ((v8 = kd_auth_v8(kr)) < 0) {
-        return OK;
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
     }
     args[0] = kd_id(p, kr->caller.user_id);
     args[1] = kd_id(p, sid);

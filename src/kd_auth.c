@@ -20,9 +20,11 @@
 #include "kd_auth.h"
 #include "kd_cache.h"
 #include "kd_db.h"
+#include "kd_fmt.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
 #include "kd_verified.h"
+#include "kd_whmcs.h"
 
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",
@@ -199,18 +201,18 @@ int kd_auth_token(kd_req *kr)
     return kd_auth_not_revoked(kr);
 }
 
-int kd_auth_v8(kd_req *kr)
+int kd_auth_v8(kd_req *kr, int *v8)
 {
     kd_schema schema;
+    int rc;
 
-    if (kd_db_acquire(kr) != KD_NEXT) {
-        return -1;
-    }
-    if ((schema = kd_db_schema(kr)) == KD_SCHEMA_UNKNOWN) {
-        return -1;
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT
+        || (rc = kd_whmcs_schema(kr, &schema)) != KD_NEXT) {
+        return rc;
     }
     /* A token without a user (WHMCS 7, or issued then) acts as owner. */
-    return schema == KD_SCHEMA_WHMCS8 && kr->caller.user_id > 0;
+    *v8 = schema == KD_SCHEMA_WHMCS8 && kr->caller.user_id > 0;
+    return KD_NEXT;
 }
 
 int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col)
@@ -247,13 +249,13 @@ int kd_auth_client(kd_req *kr)
 {
     const char *args[2];
     kd_rows *rows;
-    int rc, v8 = kd_auth_v8(kr);
+    int rc, v8;
 
-    if (v8 < 0) {
-        return OK;
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
     }
-    args[0] = apr_ltoa(kr->r->pool, (long)kr->caller.user_id);
-    args[1] = apr_ltoa(kr->r->pool, (long)kr->caller.client_id);
+    args[0] = kd_id(kr->r->pool, kr->caller.user_id);
+    args[1] = kd_id(kr->r->pool, kr->caller.client_id);
     rc = v8 ? kd_db_select(kr, "kd_auth_client8", &rows, 2, args)
             : kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
     if (rc != KD_NEXT) {

@@ -33,10 +33,11 @@ int kd_auth_token(kd_req *kr);
 /** Load the caller's client (and user link); 401 when gone. */
 int kd_auth_client(kd_req *kr);
 /**
- * Which caller columns to use: 1 for KD_CALLER_*8 (a WHMCS 8 user), 0
- * for KD_CALLER_*7, -1 when the database could not be read (replied).
+ * Which caller columns to use: *v8 is 1 for KD_CALLER_*8 (a WHMCS 8
+ * user), 0 for KD_CALLER_*7.
+ * @return KD_NEXT, or a reply (503/500) already sent.
  */
-int kd_auth_v8(kd_req *kr);
+int kd_auth_v8(kd_req *kr, int *v8);
 /**
  * Check the caller from the KD_CALLER_NCOLS columns from col on, in row
  * 0 of a statement built with KD_CALLER_*; 401 when the client is gone

@@ -143,9 +143,9 @@ int kd_activity(kd_req *kr, const char *description)
 
     args[0] = kd_now(kr);
     args[1] = description;
-    args[2] = apr_ltoa(p, (long)kr->caller.client_id);
+    args[2] = kd_id(p, kr->caller.client_id);
     if (kr->caller.user_id > 0) {
-        args[3] = apr_ltoa(p, (long)kr->caller.user_id);
+        args[3] = kd_id(p, kr->caller.user_id);
         args[4] = kr->r->useragent_ip;
         return kd_db_exec(kr, "kd_activity8", NULL, 5, args);
     }
@@ -171,17 +171,17 @@ int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
     args[0] = kd_cents_str(p, inv->credit);
     args[1] = kd_cents_str(p, inv->total);
     args[2] = kd_now(kr);
-    args[3] = apr_ltoa(p, (long)inv->id);
+    args[3] = kd_id(p, inv->id);
     if ((rc = kd_db_exec(kr, "kd_invoice_credit", NULL, 4, args))
         != KD_NEXT) {
         return rc;
     }
     args[0] = amt;
-    args[1] = apr_ltoa(p, (long)inv->userid);
+    args[1] = kd_id(p, inv->userid);
     if ((rc = kd_db_exec(kr, "kd_client_credit", NULL, 2, args)) != KD_NEXT) {
         return rc;
     }
-    args[0] = apr_ltoa(p, (long)inv->userid);
+    args[0] = kd_id(p, inv->userid);
     args[1] = kd_date_str(date, &today);
     args[2] = apr_psprintf(p, "Credit Applied to Invoice #" KD_I64,
                            (apr_int64_t)inv->id);
@@ -248,7 +248,7 @@ int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
     args[0] = kd_now(kr);
     args[1] = num;
     args[2] = args[0];
-    args[3] = apr_ltoa(p, (long)inv->id);
+    args[3] = kd_id(p, inv->id);
     if ((rc = kd_db_exec(kr, "kd_invoice_paid", NULL, 4, args)) != KD_NEXT) {
         return rc;
     }
@@ -262,7 +262,7 @@ int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
 
     /* makeHostingPayment: each service billed moves one cycle on, from
      * its own next due date, with PHP's month arithmetic. */
-    args[0] = apr_ltoa(p, (long)inv->id);
+    args[0] = kd_id(p, inv->id);
     rc = kd_db_select(kr, "kd_invoice_services", &rows, 1, args);
     if (rc != KD_NEXT) {
         return rc;

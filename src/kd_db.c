@@ -13,7 +13,6 @@
 
 #include "apr_strings.h"
 #include "apr_hash.h"
-#include "apr_atomic.h"
 
 #include "mod_kdata.h"
 #include "kd_db.h"
@@ -25,34 +24,7 @@ struct kd_rows {
     const char ***cells;
 };
 
-/* The tables written inside a transaction (orders, payments,
- * cancellations).  On an engine without transactions (MyISAM, Aria,
- * MEMORY: old WHMCS installs created MyISAM tables) a rollback leaves
- * their rows written and FOR UPDATE locks nothing, so a failed order or
- * payment would be half applied: kd_db_begin refuses writes while any
- * of them is on such an engine.  tblconfiguration holds the next
- * sequential invoice number, taken under a row lock.
- *
- * Left out on purpose: tblactivitylog (WHMCS's log, written in the same
- * transactions, is not money; a line left by a rolled-back order is
- * noise, and refusing every order over it would be worse), tblaccounts
- * (only read here), and tblusers/tblclients' login columns (written
- * outside any transaction). */
-#define KD_TXN_TABLES \
-    "'tblcancelrequests', 'tblclients', 'tblconfiguration', 'tblcredit', " \
-    "'tblcustomfieldsvalues', 'tblhosting', 'tblhostingconfigoptions', " \
-    "'tblinvoiceitems', 'tblinvoices', 'tblorders'"
-
 const kd_stmt kd_stmts_db[] = {
-    /* tblusers tells WHMCS 8 from 7; the others are the tables written
-     * inside transactions, each with whether its engine can roll back
-     * (a view has no engine and counts as able). */
-    {"kd_schema",
-     "SELECT t.TABLE_NAME, t.ENGINE, COALESCE(e.TRANSACTIONS, 'YES') "
-     "FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES "
-     "e ON e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = DATABASE() "
-     "AND t.TABLE_NAME IN ('tblusers', " KD_TXN_TABLES ") "
-     "ORDER BY t.TABLE_NAME", 0},
     {"kd_last_insert_id", "SELECT LAST_INSERT_ID()", 0},
     {NULL, NULL, 0}
 };
@@ -63,11 +35,6 @@ const kd_stmt kd_stmts_db[] = {
  * database itself cannot be reached and each try is a connect. */
 #define KD_ACQUIRE_TRIES 64
 #define KD_ACQUIRE_TIME apr_time_from_msec(1500)
-
-typedef struct {
-    const apr_dbd_driver_t *driver;
-    apr_dbd_transaction_t *trans;
-} kd_txn;
 
 /* Every unit's statements, as mod_kdata.c listed them at start-up (the
  * WHMCS 8 ones are looked up here when first used). */
@@ -291,54 +258,38 @@ int kd_db_exec(kd_req *kr, const char *label, int *affected,
 }
 
 /* Runs when r->pool is cleared: registered after mod_dbd's release
- * cleanup, so it runs first and the connection never goes back to the
- * pool inside a transaction or holding row locks. */
+ * cleanup, so it runs first (kr->dbd is still the request's) and the
+ * connection never goes back to the pool inside a transaction or
+ * holding row locks. */
 static apr_status_t kd_txn_cleanup(void *data)
 {
-    kd_txn *t = data;
+    kd_req *kr = data;
 
-    if (t->trans) {
-        apr_dbd_transaction_mode_set(t->driver, t->trans,
+    if (kr->txn) {
+        apr_dbd_transaction_mode_set(kr->dbd->driver, kr->txn,
                                      APR_DBD_TRANSACTION_ROLLBACK);
-        apr_dbd_transaction_end(t->driver, NULL, t->trans);
-        t->trans = NULL;
+        apr_dbd_transaction_end(kr->dbd->driver, NULL, kr->txn);
+        kr->txn = NULL;
     }
     return APR_SUCCESS;
 }
 
-static kd_txn *kd_txn_of(kd_req *kr)
-{
-    return ap_get_module_config(kr->r->request_config, &kdata_module);
-}
-
 int kd_db_begin(kd_req *kr)
 {
-    kd_txn *t;
     int rc, err;
 
     if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
         return rc;
     }
-    /* Cached: no round trip unless the check is due. */
-    if (kd_db_schema(kr) == KD_SCHEMA_UNKNOWN) {
-        return OK;                      /* the reply was sent */
-    }
-    if (apr_atomic_read32(&kr->sconf->rt->schema_no_txn)) {
-        /* Logged (KD00305) by the check that found it. */
-        return kd_unavailable(kr);
-    }
-    t = kd_txn_of(kr);
-    if (!t) {
-        t = apr_pcalloc(kr->r->pool, sizeof(*t));
-        t->driver = kr->dbd->driver;
-        ap_set_module_config(kr->r->request_config, &kdata_module, t);
-        apr_pool_cleanup_register(kr->r->pool, t, kd_txn_cleanup,
+    if (!kr->txn_cleanup) {
+        apr_pool_cleanup_register(kr->r->pool, kr, kd_txn_cleanup,
                                   apr_pool_cleanup_null);
+        kr->txn_cleanup = 1;
     }
     err = apr_dbd_transaction_start(kr->dbd->driver, kr->r->pool,
-                                    kr->dbd->handle, &t->trans);
+                                    kr->dbd->handle, &kr->txn);
     if (err) {
-        t->trans = NULL;
+        kr->txn = NULL;
         return kd_db_fail(kr, "BEGIN", err);
     }
     return KD_NEXT;
@@ -346,14 +297,14 @@ int kd_db_begin(kd_req *kr)
 
 int kd_db_commit(kd_req *kr)
 {
-    kd_txn *t = kd_txn_of(kr);
+    apr_dbd_transaction_t *txn = kr->txn;
     int err;
 
-    if (!t || !t->trans) {
+    if (!txn) {
         return KD_NEXT;
     }
-    err = apr_dbd_transaction_end(t->driver, kr->r->pool, t->trans);
-    t->trans = NULL;
+    kr->txn = NULL;
+    err = apr_dbd_transaction_end(kr->dbd->driver, kr->r->pool, txn);
     if (err) {
         return kd_db_fail(kr, "COMMIT", err);
     }
@@ -374,67 +325,6 @@ int kd_db_insert_id(kd_req *kr, long long *id)
     }
     *id = apr_atoi64(rows->cells[0][0]);
     return KD_NEXT;
-}
-
-/* The last check, per process and server (sconf->rt): an upgrade from
- * WHMCS 7 to 8 or a table converted to another engine is noticed within
- * KdataSchemaRecheck seconds without restarting Apache, at the cost of
- * one query per process per period. */
-kd_schema kd_db_schema(kd_req *kr)
-{
-    apr_uint32_t cached = apr_atomic_read32(&kr->sconf->rt->schema);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
-    apr_uint32_t checked =
-        apr_atomic_read32(&kr->sconf->rt->schema_checked);
-    apr_uint32_t was_bad;
-    const char *bad = NULL;
-    kd_rows *rows;
-    int i;
-
-    if (cached != KD_SCHEMA_UNKNOWN
-        && now - checked < (apr_uint32_t)kr->sconf->schema_recheck) {
-        return (kd_schema)cached;
-    }
-    if (kd_db_select(kr, "kd_schema", &rows, 0, NULL) != KD_NEXT) {
-        return KD_SCHEMA_UNKNOWN;       /* the reply was sent */
-    }
-    cached = KD_SCHEMA_WHMCS7;
-    for (i = 0; i < kd_rows_count(rows); i++) {
-        const char *name = kd_rows_get(rows, i, 0);
-        const char *txn = kd_rows_get(rows, i, 2);
-
-        if (name && !strcmp(name, "tblusers")) {
-            cached = KD_SCHEMA_WHMCS8;
-        }
-        else if (txn && strcmp(txn, "YES")) {
-            const char *engine = kd_rows_get(rows, i, 1);
-
-            bad = apr_psprintf(kr->r->pool, "%s%s%s (%s)",
-                               bad ? bad : "", bad ? ", " : "", name,
-                               engine ? engine : "no engine");
-        }
-    }
-    apr_atomic_set32(&kr->sconf->rt->schema, cached);
-    was_bad = apr_atomic_xchg32(&kr->sconf->rt->schema_no_txn,
-                                bad != NULL);
-    /* Of the threads that found the check due, the one that moves the
-     * time on logs: one line per process per period, not per request. */
-    if (apr_atomic_cas32(&kr->sconf->rt->schema_checked, now,
-                         checked) == checked) {
-        if (bad) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00305)
-                          "tables on an engine without transactions: %s; "
-                          "orders, payments and cancellations are refused "
-                          "(503) until they are InnoDB (ALTER TABLE ... "
-                          "ENGINE=InnoDB)", bad);
-        }
-        else if (was_bad) {
-            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r,
-                          KDLOGNO(00306) "every table writes use is "
-                          "transactional again: writes resume");
-        }
-    }
-    return (kd_schema)cached;
 }
 
 int kd_rows_count(const kd_rows *rows)

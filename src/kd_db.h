@@ -11,13 +11,6 @@
 
 #include "mod_kdata.h"
 
-/* Which WHMCS credential layout the database has. */
-typedef enum {
-    KD_SCHEMA_UNKNOWN = 0,
-    KD_SCHEMA_WHMCS7,           /* credentials in tblclients */
-    KD_SCHEMA_WHMCS8            /* tblusers + tblusers_clients */
-} kd_schema;
-
 typedef struct kd_rows kd_rows;
 
 /* A statement the module runs, by label.  Most are registered with
@@ -41,10 +34,6 @@ extern const kd_stmt kd_stmts_db[];
 void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists);
 /** Acquire the request's pooled connection; 503 when there is none. */
 int kd_db_acquire(kd_req *kr);
-/** Which credential layout the database has (cached per process, with
- * whether the tables writes touch are all transactional);
- * KD_SCHEMA_UNKNOWN means it could not be read and a reply was sent. */
-kd_schema kd_db_schema(kd_req *kr);
 /**
  * Run a SELECT by label with nargs string arguments; all rows are read
  * (and the result drained) before this returns.  *rows is NULL-safe.
@@ -63,8 +52,9 @@ int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rows,
 /** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
 int kd_db_exec(kd_req *kr, const char *label, int *affected,
                int nargs, const char **args);
-/** Begin a transaction, rolled back by a cleanup unless committed;
- * 503 when a table it would write cannot roll back (kd_db_schema). */
+/** Begin a transaction, rolled back by a cleanup unless committed.
+ * Writes begin through kd_whmcs_begin_write, which first checks that
+ * the tables they use can roll back. */
 int kd_db_begin(kd_req *kr);
 /** Commit the open transaction. */
 int kd_db_commit(kd_req *kr);

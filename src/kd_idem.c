@@ -40,7 +40,7 @@ void kd_idem_fingerprint(kd_req *kr, const char *body, apr_size_t len)
     EVP_Digest(body, len, kr->idem_fp, &n, EVP_sha256(), NULL);
 }
 
-static const char *kd_idem_cache_key(kd_req *kr, const char *key)
+static char *kd_idem_cache_key(kd_req *kr, const char *key)
 {
     char hex[2 * 16 + 1];
 
@@ -49,27 +49,62 @@ static const char *kd_idem_cache_key(kd_req *kr, const char *key)
                         kd_sha256_hex(key, strlen(key), 16, hex));
 }
 
+/* The recorder kd_idem_begin registers for the key it took (data): the
+ * answer, or, after a 5xx, nothing, so the client can simply retry.  A
+ * cache that fails here leaves the running entry, which expires as a
+ * dead request's would (KD_IDEM_RUNNING); the answer still goes out. */
+static int kd_idem_record(kd_req *kr, void *data, int status,
+                          const char *text)
+{
+    request_rec *r = kr->r;
+    const char *key = data;
+    apr_size_t n = strlen(text);
+    kd_idem_head h;
+    char *buf;
+
+    if (kd_cache_lock(r)) {
+        return KD_NEXT;
+    }
+    if (status >= 500 || n > KD_IDEM_MAX_BODY) {
+        kd_cache_del(r, key);
+    }
+    else {
+        memset(&h, 0, sizeof(h));
+        h.state = 'D';
+        h.status = status;
+        memcpy(h.fp, kr->idem_fp, sizeof(h.fp));
+        buf = apr_palloc(r->pool, sizeof(h) + n);
+        memcpy(buf, &h, sizeof(h));
+        memcpy(buf + sizeof(h), text, n);
+        kd_cache_put(r, key, r->request_time + KD_IDEM_KEEP, buf,
+                     (unsigned int)(sizeof(h) + n));
+    }
+    kd_cache_unlock(r);
+    return KD_NEXT;
+}
+
 int kd_idem_begin(kd_req *kr)
 {
     request_rec *r = kr->r;
-    const char *key = apr_table_get(r->headers_in, "Idempotency-Key");
+    const char *hdr = apr_table_get(r->headers_in, "Idempotency-Key");
+    char *key;
     unsigned char buf[sizeof(kd_idem_head) + KD_IDEM_MAX_BODY + 1];
     unsigned int len = sizeof(buf) - 1;
     kd_idem_head h;
     const char *c;
     int found;
 
-    if (!key) {
+    if (!hdr) {
         return KD_NEXT;
     }
-    for (c = key; *c > 0x20 && *c < 0x7f; c++) {
+    for (c = hdr; *c > 0x20 && *c < 0x7f; c++) {
     }
-    if (!*key || *c || c - key > 255) {
+    if (!*hdr || *c || c - hdr > 255) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "Invalid Idempotency-Key: 1 to 255 printable ASCII "
                         "characters");
     }
-    key = kd_idem_cache_key(kr, key);
+    key = kd_idem_cache_key(kr, hdr);
     if (kd_cache_lock(r)) {
         return kd_internal(kr);
     }
@@ -86,7 +121,7 @@ int kd_idem_begin(kd_req *kr)
         return kd_internal(kr);
     }
     if (found == 1) {
-        kr->idem_key = key;     /* ours: kd_idem_finish records the end */
+        kd_reply_on(kr, kd_idem_record, key);   /* ours until answered */
         return KD_NEXT;
     }
     memcpy(&h, buf, sizeof(h));
@@ -107,32 +142,4 @@ int kd_idem_begin(kd_req *kr)
                   (apr_int64_t)kr->caller.client_id);
     return kd_reply_raw(kr, h.status,
                         apr_pstrdup(r->pool, (char *)buf + sizeof(h)));
-}
-
-void kd_idem_finish(kd_req *kr, int status, const char *text)
-{
-    request_rec *r = kr->r;
-    apr_size_t n = strlen(text);
-    kd_idem_head h;
-    char *buf;
-
-    if (!kr->idem_key || kd_cache_lock(r)) {
-        return;
-    }
-    if (status >= 500 || n > KD_IDEM_MAX_BODY) {
-        kd_cache_del(r, kr->idem_key);
-    }
-    else {
-        memset(&h, 0, sizeof(h));
-        h.state = 'D';
-        h.status = status;
-        memcpy(h.fp, kr->idem_fp, sizeof(h.fp));
-        buf = apr_palloc(r->pool, sizeof(h) + n);
-        memcpy(buf, &h, sizeof(h));
-        memcpy(buf + sizeof(h), text, n);
-        kd_cache_put(r, kr->idem_key, r->request_time + KD_IDEM_KEEP, buf,
-                     (unsigned int)(sizeof(h) + n));
-    }
-    kd_cache_unlock(r);
-    kr->idem_key = NULL;
 }

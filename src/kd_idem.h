@@ -12,9 +12,9 @@
 
 /** Hash the raw body (before decoding) for kd_idem_begin. */
 void kd_idem_fingerprint(kd_req *kr, const char *body, apr_size_t len);
-/** Take the request's Idempotency-Key, or answer a repeat (replay/409/422). */
+/** Take the request's Idempotency-Key, or answer a repeat (replay/409/422);
+ * the request's answer is recorded for the key when it is sent
+ * (kd_reply_on). */
 int kd_idem_begin(kd_req *kr);
-/** Record the answer for the key this request holds (kd_reply_raw). */
-void kd_idem_finish(kd_req *kr, int status, const char *text);
 
 #endif /* KD_IDEM_H */

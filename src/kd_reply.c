@@ -14,16 +14,43 @@
 
 #include "mod_kdata.h"
 #include "kd_reply.h"
-#include "kd_idem.h"
+
+struct kd_reply_hook {
+    kd_reply_hook_fn fn;
+    void *data;
+    struct kd_reply_hook *next;
+};
+
+void kd_reply_on(kd_req *kr, kd_reply_hook_fn fn, void *data)
+{
+    struct kd_reply_hook *h = apr_palloc(kr->r->pool, sizeof(*h)), **tail;
+
+    h->fn = fn;
+    h->data = data;
+    h->next = NULL;
+    for (tail = &kr->on_reply; *tail; tail = &(*tail)->next) {
+    }
+    *tail = h;
+}
 
 int kd_reply_raw(kd_req *kr, int status, const char *text)
 {
     request_rec *r = kr->r;
-    apr_size_t len = strlen(text);
+    apr_size_t len;
+    int rc;
 
-    if (kr->idem_key) {
-        kd_idem_finish(kr, status, text);
+    /* Each recorder leaves the list before it runs: it is called once,
+     * and a failure it answers (through here again) reaches only the
+     * recorders after it. */
+    while (kr->on_reply) {
+        struct kd_reply_hook *h = kr->on_reply;
+
+        kr->on_reply = h->next;
+        if ((rc = h->fn(kr, h->data, status, text)) != KD_NEXT) {
+            return rc;          /* the failure was answered instead */
+        }
     }
+    len = strlen(text);
 
     /* Whatever of the body was not read is thrown away now; on errors
      * we may not have read it at all. */

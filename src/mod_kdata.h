@@ -33,7 +33,7 @@ APLOG_USE_MODULE(kdata);
  *   00020-00099 kd_cache.c                           kd_throttle.c
  *   00100-00199 kd_reply.c               00600-00699 reads (ep_product.c,
  *   00200-00299 kd_body.c                            ep_invoice.c)
- *   00300-00399 kd_db.c                  00700-00799 ep_order.c
+ *   00300-00399 kd_db.c, kd_whmcs.c      00700-00799 ep_order.c
  *   00400-00499 kd_auth.c                00800-00899 ep_credit.c
  *                                        00900-00999 ep_cancel.c
  *                                        01000-01099 ep_session.c
@@ -64,28 +64,23 @@ typedef enum {
     KD_OPT_COUNT
 } kd_opt;
 
-/* What one Apache process learns about one server's database while it
- * runs (written after fork, so each child has its own; a vhost with a
- * pool of its own may be another WHMCS, so each server has its own).
- * Allocated with the configuration. */
-typedef struct {
-    volatile apr_uint32_t schema;           /* kd_schema (kd_db_schema) */
-    volatile apr_uint32_t schema_checked;   /* when, in seconds */
-    volatile apr_uint32_t schema_no_txn;    /* a written table: no rollback */
-    struct kd_catalog *catalog;             /* kd_catalog.c's snapshot */
-} kd_runtime;
+/* What one Apache process learns about one server's WHMCS while it
+ * runs (kd_whmcs.c: schema, engines, catalogue).  Written after fork, so
+ * each child has its own; a vhost with a pool of its own may be another
+ * WHMCS, so each server has its own.  Allocated with the configuration. */
+typedef struct kd_whmcs kd_whmcs;
 
 typedef struct {
     const char *secret_file;
     const unsigned char *key;
     apr_size_t keylen;
     kd_jwt_key *mac;            /* key, ready for HMAC (kd_jwt_key_new) */
-    kd_runtime *rt;             /* this server's, never merged */
+    kd_whmcs *whmcs;            /* this server's, never merged */
     int ttl;
     int leeway;
     const char *issuer;
     int bcrypt_cost;
-    int schema_recheck;         /* seconds kd_db_schema trusts its check */
+    int schema_recheck;         /* seconds kd_whmcs.c trusts its checks */
     const char *opt_name[KD_OPT_COUNT];   /* option display names */
     const char *cache;          /* socache provider[:args] */
     int limit_ip;               /* failed logins per address ... */
@@ -96,7 +91,7 @@ typedef struct {
 
 typedef struct {
     const char *prefix;         /* the <Location> path routes hang from */
-    apr_off_t max_body;
+    int max_body;               /* bytes (KdataMaxBody: at most 1 MB) */
     int max_fields;
     int max_field;
     int retry_after;
@@ -123,8 +118,10 @@ typedef struct {
     kd_field *fields;
     apr_size_t nfields;
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
+    apr_dbd_transaction_t *txn; /* open (kd_db_begin to kd_db_commit) */
+    int txn_cleanup;            /* kd_db's rollback cleanup registered */
     kd_caller caller;
-    const char *idem_key;       /* the Idempotency-Key entry this holds */
+    struct kd_reply_hook *on_reply; /* recorders of the answer (kd_reply.h) */
     const char *throttle_email; /* a counted login attempt, until refund */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;

@@ -1,10 +1,13 @@
 # Every directive mod_kdata has is documented in conf/kdata.conf, and
 # every documented one exists (the OIDC check_conf_reference idea).
+# Reads sources only: plain Test::More, so `make check` runs it too
+# (KD_TOP=$(srcdir)), and the Apache::Test suite as before.
 use strict;
 use warnings FATAL => 'all';
-use Apache::Test qw(-withtestmore);
+use FindBin;
+use Test::More;
 
-my $top = $ENV{KD_TOP};
+my $top = $ENV{KD_TOP} // "$FindBin::Bin/..";
 open my $src, '<', "$top/mod_kdata.c" or die $!;
 my @cmds = do { local $/; <$src> } =~ /AP_INIT_\w+\("(Kdata\w+)"/g;
 open my $doc, '<', "$top/conf/kdata.conf" or die $!;

@@ -61,7 +61,7 @@ $res = api('/api/v1/getproduct', { serviceid => 1 }, token => $tok,
            ct => 'application/json');
 is json_of($res)->{product}{'Extra ip'}, '3', 'a JSON body works';
 
-# The option catalogue is a per-process snapshot (kd_catalog.c): an
+# The option catalogue is a per-process snapshot (kd_whmcs.c): an
 # option a service uses that the snapshot lacks (added since) is read at
 # once, not a minute later.  Service 1 gets a second "os", listed first.
 my $os = sql1("SELECT o.id FROM tblhostingconfigoptions hc JOIN "

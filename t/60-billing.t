@@ -53,7 +53,7 @@ is_deeply json_of($res), {
 like $res->content, qr/"ccgateway":false/, 'getinvoice: ccgateway is false';
 
 # A card gateway (type CC) set up after the processes read the gateway
-# list (kd_catalog.c): seen at once, names compared without case as
+# list (kd_whmcs.c): seen at once, names compared without case as
 # MariaDB did.
 api('/api/v1/getinvoice', { invoiceid => $iid }, token => mint(sub => 1))
     for 1 .. 8;

@@ -2,14 +2,14 @@
 # flavour's database and <VirtualHost kdata_alt> (t/conf/extra.conf.in),
 # whose DBDParams name a second database of the other generation (WHMCS
 # 7 beside 8, 8 beside 7; t/run-tests makes it).  What a process learns
-# of a database (kd_db_schema: WHMCS 7 or 8; kd_catalog.c: option names
-# and which gateways take cards) belongs to the server it was learnt
-# for (sconf->rt).  Kept per process instead, the second server reads
+# of a database (kd_whmcs.c: WHMCS 7 or 8, option names and which
+# gateways take cards) belongs to the server it was learnt for
+# (sconf->whmcs).  Kept per process instead, the second server reads
 # with the first one's knowledge: a WHMCS 8 user's token checked against
 # WHMCS 7's tblclients (401), a WHMCS 7 login looked up in tblusers
 # (500), the other installation's option names and gateways.  (The
 # vhost has no Kdata directive: mod_kdata's AP_MODULE_FLAG_ALWAYS_MERGE
-# still gives it a kd_srv_conf, and an rt, of its own; see
+# still gives it a kd_srv_conf, and a kd_whmcs, of its own; see
 # extra.conf.in.)
 #
 # So the same processes must serve both, alternately and fast (the
