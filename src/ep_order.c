@@ -467,19 +467,13 @@ static int kd_order_tax(kd_order *o, const kd_settings *s, int taxed,
 
         kd_rate_parse(kd_rows_get(rows, i, 1), rate);   /* best last */
     }
-    if (!taxed) {
-        return KD_NEXT;
-    }
-    if (s->tax_inclusive) {
-        /* The prices include the tax: it is taken out of the subtotal. */
-        *tax = kd_money_inclusive_tax(*subtotal, *rate1);
-        *tax2 = kd_money_inclusive_tax(*subtotal - *tax, *rate2);
-        *subtotal -= *tax + *tax2;
-    }
-    else {
-        *tax = kd_money_percent(*subtotal, *rate1);
-        *tax2 = kd_money_percent(*subtotal + (s->tax_l2_compound ? *tax : 0),
-                                 *rate2);
+    if (taxed) {
+        kd_tax t = kd_money_tax(*subtotal, *rate1, *rate2, s->tax_inclusive,
+                                s->tax_l2_compound);
+
+        *subtotal = t.net;
+        *tax = t.tax1;
+        *tax2 = t.tax2;
     }
     return KD_NEXT;
 }
