@@ -254,10 +254,7 @@ static void kd_group_options(kd_order *o)
 static int kd_choose(kd_order *o, int field, const char *want)
 {
     kd_req *kr = o->kr;
-    static const char *const fields[KD_OPT_COUNT] = {
-        "os", "cpu", "ram", "hdd", "extraIp"
-    };
-    const char *fname = fields[field];
+    const char *fname = kd_opts[field].field;
     kd_option *opt = NULL;
     char *end;
     long q;
@@ -482,9 +479,6 @@ int kd_ep_addorder(kd_req *kr)
 {
     request_rec *r = kr->r;
     apr_pool_t *p = r->pool;
-    static const char *const fields[KD_OPT_COUNT] = {
-        "os", "cpu", "ram", "hdd", "extraIp"
-    };
     const char *product = kd_arg(kr, "product");
     const char *cyclename = kd_arg(kr, "billingcycle");
     const char *hostname = kd_arg(kr, "hostname");
@@ -624,7 +618,7 @@ int kd_ep_addorder(kd_req *kr)
     }
     kd_group_options(&o);
     for (k = 0; k < KD_OPT_COUNT; k++) {
-        const char *want = kd_arg(kr, fields[k]);
+        const char *want = kd_arg(kr, kd_opts[k].field);
 
         if (want && *want && (rc = kd_choose(&o, k, want)) != KD_NEXT) {
             return rc;
