@@ -37,25 +37,8 @@
     t ".msetupfee, " t ".qsetupfee, " t ".ssetupfee, " t ".asetupfee, " \
     t ".bsetupfee, " t ".tsetupfee, " t ".monthly, " t ".quarterly, " \
     t ".semiannually, " t ".annually, " t ".biennially, " t ".triennially"
-#define KD_NPRICES 12
-
-typedef struct {
-    const char *sys;            /* what the API takes */
-    const char *display;        /* what tblhosting.billingcycle holds */
-    int col;                    /* price column pair, -1: none */
-} kd_cycle;
-
-static const kd_cycle kd_cycles[] = {
-    {"monthly", "Monthly", 0},
-    {"quarterly", "Quarterly", 1},
-    {"semiannually", "Semi-Annually", 2},
-    {"annually", "Annually", 3},
-    {"biennially", "Biennially", 4},
-    {"triennially", "Triennially", 5},
-    {"onetime", "One Time", 0},
-    {"free", "Free Account", -1},
-    {NULL, NULL, 0}
-};
+/* The recurring prices follow the six setup fees. */
+#define KD_RECURRING 6
 
 enum {                          /* kd_order_client columns */
     KD_OC_STATUS = 0, KD_OC_CURRENCY, KD_OC_GATEWAY, KD_OC_TAXEXEMPT,
@@ -192,6 +175,34 @@ static kd_cents kd_price_at(const kd_rows *rows, int row, int col)
     return c;
 }
 
+/* A recurring cycle the product has a price for (-1.00: disabled). */
+static int kd_cycle_offered(const kd_rows *product, const kd_cycle *c)
+{
+    const char *v;
+
+    if (c->months <= 0) {
+        return 0;
+    }
+    v = kd_rows_get(product, 0, KD_OP_PRICES + KD_RECURRING + c->price_col);
+    return v && v[0] != '-';
+}
+
+/* The cycles' system names, all of them or (product given) the ones the
+ * product offers, as the error messages list them. */
+static const char *kd_cycle_names(apr_pool_t *p, const kd_rows *product)
+{
+    apr_array_header_t *names = apr_array_make(p, KD_NCYCLES,
+                                               sizeof(char *));
+    int i;
+
+    for (i = 0; i < KD_NCYCLES; i++) {
+        if (!product || kd_cycle_offered(product, &kd_cycles[i])) {
+            APR_ARRAY_PUSH(names, const char *) = kd_cycles[i].sys;
+        }
+    }
+    return apr_array_pstrcat(p, names, ',');
+}
+
 /* Machine value and display name are both accepted (WHMCS's
  * "value|Display name" convention), case-insensitively and exactly. */
 static int kd_sub_matches(apr_pool_t *p, const char *sub, const char *want)
@@ -321,7 +332,7 @@ static int kd_choose(kd_order *o, int field, const char *want)
 static void kd_option_price(const kd_order *o, const kd_option *opt,
                             kd_cents *rec, kd_cents *setup)
 {
-    int col = o->cycle->col;
+    int col = o->cycle->price_col;
     kd_cents r, s;
     long n = 1;
 
@@ -329,7 +340,7 @@ static void kd_option_price(const kd_order *o, const kd_option *opt,
     if (col < 0) {
         return;
     }
-    r = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + 6 + col);
+    r = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + KD_RECURRING + col);
     s = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + col);
     if (opt->type == 3 || opt->type == 4) {
         n = opt->qty;
@@ -346,7 +357,7 @@ static const char *kd_describe(kd_order *o, const kd_settings *s,
 {
     apr_pool_t *p = o->p;
     const char *d = kd_rows_get(o->product, 0, KD_OP_NAME);
-    int months = kd_cycle_months(o->cycle->display);
+    int months = o->cycle->months;
     char a[11], b[11], money[96];
     int i;
 
@@ -374,9 +385,9 @@ static const char *kd_describe(kd_order *o, const kd_settings *s,
             v = opt->qty ? "Yes" : "No";
         }
         else if (opt->type == 4) {
-            kd_cents unit = o->cycle->col < 0 ? 0 :
-                kd_price_at(o->opts, opt->chosen,
-                            KD_OO_PRICES + 6 + o->cycle->col);
+            kd_cents unit = o->cycle->price_col < 0 ? 0 :
+                kd_price_at(o->opts, opt->chosen, KD_OO_PRICES
+                            + KD_RECURRING + o->cycle->price_col);
 
             if (!kd_money_format(money, sizeof(money), unit,
                      atoi(kd_rows_get(o->product, 0, KD_OP_FORMAT)),
@@ -509,15 +520,10 @@ int kd_ep_addorder(kd_req *kr)
     if (!cyclename || !*cyclename) {
         return kd_bad(kr, "The billingcycle field is required.");
     }
-    for (o.cycle = kd_cycles; o.cycle->sys; o.cycle++) {
-        if (!strcasecmp(cyclename, o.cycle->sys)) {
-            break;
-        }
-    }
-    if (!o.cycle->sys) {
-        return kd_bad(kr, "Invalid billingcycle: valid values are monthly,"
-                      "quarterly,semiannually,annually,biennially,"
-                      "triennially,onetime,free");
+    if (!(o.cycle = kd_cycle_by_sys(cyclename))) {
+        return kd_bad(kr, apr_pstrcat(p, "Invalid billingcycle: valid "
+                                      "values are ",
+                                      kd_cycle_names(p, NULL), NULL));
     }
     hostname = hostname ? hostname : "";
     ns1 = ns1 ? ns1 : "";
@@ -587,28 +593,16 @@ int kd_ep_addorder(kd_req *kr)
      * whatever cycle was asked for. */
     paytype = kd_rows_get(o.product, 0, KD_OP_PAYTYPE);
     if (!strcmp(paytype, "free")) {
-        o.cycle = &kd_cycles[7];
+        o.cycle = &kd_cycles[KD_CYCLE_FREE];
     }
     else if (!strcmp(paytype, "onetime")) {
-        o.cycle = &kd_cycles[6];
+        o.cycle = &kd_cycles[KD_CYCLE_ONETIME];
     }
-    else if (o.cycle->col < 0 || o.cycle == &kd_cycles[6]
-             || !kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + o.cycle->col)
-             || kd_rows_get(o.product, 0,
-                            KD_OP_PRICES + 6 + o.cycle->col)[0] == '-') {
-        apr_array_header_t *ok = apr_array_make(p, 6, sizeof(char *));
-
-        for (i = 0; i < 6; i++) {
-            const char *v = kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + i);
-
-            if (v && v[0] != '-') {
-                APR_ARRAY_PUSH(ok, const char *) = kd_cycles[i].sys;
-            }
-        }
+    else if (!kd_cycle_offered(o.product, o.cycle)) {
         return kd_bad(kr, apr_psprintf(p, "Invalid billingcycle: %s is not "
                                        "offered for this product; valid "
                                        "values are %s", o.cycle->sys,
-                                       apr_array_pstrcat(p, ok, ',')));
+                                       kd_cycle_names(p, o.product)));
     }
     args[0] = kd_rows_get(o.product, 0, KD_OP_CURID);
     args[1] = kd_rows_get(o.product, 0, KD_OP_ID);
@@ -626,11 +620,11 @@ int kd_ep_addorder(kd_req *kr)
     }
 
     /* --- prices: the cycle's, its setup fee, and each option's --- */
-    if (o.cycle->col >= 0) {
-        kd_cents price = kd_price_at(o.product, 0,
-                                     KD_OP_PRICES + 6 + o.cycle->col);
+    if (o.cycle->price_col >= 0) {
+        kd_cents price = kd_price_at(o.product, 0, KD_OP_PRICES
+                                     + KD_RECURRING + o.cycle->price_col);
         kd_cents setup = kd_price_at(o.product, 0,
-                                     KD_OP_PRICES + o.cycle->col);
+                                     KD_OP_PRICES + o.cycle->price_col);
 
         o.first = price + setup;
         o.recurring = price;
@@ -668,7 +662,7 @@ int kd_ep_addorder(kd_req *kr)
     }
 
     /* --- the writes --- */
-    if (o.cycle->col >= 0) {
+    if (o.cycle->price_col >= 0) {
         /* A free account is not invoiced (it has no due date). */
         args[0] = kd_id(p, kr->caller.client_id);
         args[1] = today_s;
@@ -705,7 +699,7 @@ int kd_ep_addorder(kd_req *kr)
         return rc;
     }
 
-    if (o.cycle->col >= 0) {
+    if (o.cycle->price_col >= 0) {
         kd_date_str(due_s, &today);
     }
     else {

@@ -540,26 +540,38 @@ static int ascii_caseeq(const char *a, const char *b)
     return 1;
 }
 
-int kd_cycle_months(const char *cycle)
+/* In price column order; One Time is priced from the monthly pair. */
+const kd_cycle kd_cycles[KD_NCYCLES] = {
+    { "monthly", "Monthly", 1, 0 },
+    { "quarterly", "Quarterly", 3, 1 },
+    { "semiannually", "Semi-Annually", 6, 2 },
+    { "annually", "Annually", 12, 3 },
+    { "biennially", "Biennially", 24, 4 },
+    { "triennially", "Triennially", 36, 5 },
+    { "onetime", "One Time", 0, 0 },
+    { "free", "Free Account", 0, -1 }
+};
+
+const kd_cycle *kd_cycle_by_sys(const char *sys)
 {
-    /* WHMCS's display names, then its system names. */
-    static const struct {
-        const char *name;
-        int months;
-    } cycles[] = {
-        { "Monthly", 1 }, { "Quarterly", 3 }, { "Semi-Annually", 6 },
-        { "Annually", 12 }, { "Biennially", 24 }, { "Triennially", 36 },
-        { "One Time", 0 }, { "Free Account", 0 },
-        { "semiannually", 6 }, { "onetime", 0 }, { "free", 0 }
-    };
     size_t i;
 
-    if (cycle == NULL) {
-        return -1;
+    for (i = 0; sys != NULL && i < KD_NCYCLES; i++) {
+        if (ascii_caseeq(sys, kd_cycles[i].sys)) {
+            return &kd_cycles[i];
+        }
     }
-    for (i = 0; i < sizeof(cycles) / sizeof(cycles[0]); i++) {
-        if (ascii_caseeq(cycle, cycles[i].name)) {
-            return cycles[i].months;
+    return NULL;
+}
+
+int kd_cycle_months(const char *cycle)
+{
+    size_t i;
+
+    for (i = 0; cycle != NULL && i < KD_NCYCLES; i++) {
+        if (ascii_caseeq(cycle, kd_cycles[i].display)
+            || ascii_caseeq(cycle, kd_cycles[i].sys)) {
+            return kd_cycles[i].months;
         }
     }
     return -1;

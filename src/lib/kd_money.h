@@ -113,6 +113,38 @@ kd_date kd_date_local(time_t t);
  */
 char *kd_date_format(char *buf, const kd_date *d, const char *fmt);
 
+/** WHMCS's billing cycles, in the order of its price columns. */
+typedef enum {
+    KD_CYCLE_MONTHLY = 0,
+    KD_CYCLE_QUARTERLY,
+    KD_CYCLE_SEMIANNUALLY,
+    KD_CYCLE_ANNUALLY,
+    KD_CYCLE_BIENNIALLY,
+    KD_CYCLE_TRIENNIALLY,
+    KD_CYCLE_ONETIME,
+    KD_CYCLE_FREE,
+    KD_NCYCLES
+} kd_cycle_id;
+
+/** One billing cycle, under both of WHMCS's names. */
+typedef struct {
+    const char *sys;            /* system name, what the API takes */
+    const char *display;        /* display name (tblhosting.billingcycle) */
+    int months;                 /* 1..36; 0 for One Time / Free Account */
+    int price_col;              /* tblpricing column pair: 0 msetupfee and
+                                 * monthly ... 5 tsetupfee and
+                                 * triennially; -1 nothing to price */
+} kd_cycle;
+
+/** The cycles, indexed by kd_cycle_id. */
+extern const kd_cycle kd_cycles[KD_NCYCLES];
+
+/**
+ * The cycle with this system name ("semiannually"), compared ASCII
+ * case-insensitively; NULL if none.
+ */
+const kd_cycle *kd_cycle_by_sys(const char *sys);
+
 /**
  * Months in a WHMCS billing cycle, by display name ("Monthly",
  * "Semi-Annually", ...) or system name ("monthly", "semiannually"):

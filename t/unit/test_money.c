@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * Unit tests for kd_money.c: amounts, rates, tax, currency formats and
- * WHMCS's (PHP mktime) date arithmetic.
+ * Unit tests for kd_money.c: amounts, rates, tax, currency formats,
+ * WHMCS's (PHP mktime) date arithmetic and its billing cycles.
  */
 
 #define _POSIX_C_SOURCE 200809L     /* setenv, tzset */
@@ -734,6 +734,42 @@ static void test_cycle(void)
     is_int(kd_cycle_months(NULL), -1, "cycle_months NULL");
 }
 
+static void cycle_row(kd_cycle_id id, const char *sys, const char *display,
+                      int months, int col)
+{
+    const kd_cycle *c = &kd_cycles[id];
+
+    ok(!strcmp(c->sys, sys) && !strcmp(c->display, display)
+       && c->months == months && c->price_col == col,
+       nm("kd_cycles: %s", sys));
+    ok(kd_cycle_by_sys(sys) == c, nm("cycle_by_sys '%s'", sys));
+    is_int(kd_cycle_months(display), months, nm("  months of '%s'",
+                                                display));
+}
+
+static void test_cycle_table(void)
+{
+    cycle_row(KD_CYCLE_MONTHLY, "monthly", "Monthly", 1, 0);
+    cycle_row(KD_CYCLE_QUARTERLY, "quarterly", "Quarterly", 3, 1);
+    cycle_row(KD_CYCLE_SEMIANNUALLY, "semiannually", "Semi-Annually", 6, 2);
+    cycle_row(KD_CYCLE_ANNUALLY, "annually", "Annually", 12, 3);
+    cycle_row(KD_CYCLE_BIENNIALLY, "biennially", "Biennially", 24, 4);
+    cycle_row(KD_CYCLE_TRIENNIALLY, "triennially", "Triennially", 36, 5);
+    cycle_row(KD_CYCLE_ONETIME, "onetime", "One Time", 0, 0);
+    cycle_row(KD_CYCLE_FREE, "free", "Free Account", 0, -1);
+
+    ok(kd_cycle_by_sys("SemiAnnually") == &kd_cycles[KD_CYCLE_SEMIANNUALLY],
+       "cycle_by_sys ignores ASCII case");
+    /* The API takes system names only. */
+    ok(kd_cycle_by_sys("Semi-Annually") == NULL,
+       "cycle_by_sys 'Semi-Annually': a display name is not one");
+    ok(kd_cycle_by_sys("One Time") == NULL, "cycle_by_sys 'One Time'");
+    ok(kd_cycle_by_sys("") == NULL, "cycle_by_sys ''");
+    ok(kd_cycle_by_sys("monthly ") == NULL, "cycle_by_sys 'monthly '");
+    ok(kd_cycle_by_sys("weekly") == NULL, "cycle_by_sys 'weekly'");
+    ok(kd_cycle_by_sys(NULL) == NULL, "cycle_by_sys NULL");
+}
+
 int main(void)
 {
     test_money_parse();
@@ -747,5 +783,6 @@ int main(void)
     test_date_local();
     test_date_format();
     test_cycle();
+    test_cycle_table();
     return done_testing();
 }
