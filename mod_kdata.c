@@ -52,13 +52,14 @@
 #define KD_DEFAULT_LIMIT_ACCOUNT 5      /* failures per account ... */
 #define KD_DEFAULT_LIMIT_ACCOUNT_WINDOW 900
 
-static const char *const kd_opt_keys[KD_OPT_COUNT] = {
-    "os", "cpu", "ram", "hdd", "extraIp"
-};
-
-/* The display names of the seed's own invoice lines. */
-static const char *const kd_opt_defaults[KD_OPT_COUNT] = {
-    "Server OS", "CPU", "RAM", "HDD", "Extra IP"
+/* The seed's field and response keys; the default display names are
+ * those of the seed's own invoice lines. */
+const kd_opt_info kd_opts[KD_OPT_COUNT] = {
+    {"os", "os", "Server OS"},
+    {"cpu", "cpu", "CPU"},
+    {"ram", "ram", "RAM"},
+    {"hdd", "hdd", "HDD"},
+    {"extraIp", "Extra ip", "Extra IP"}
 };
 
 static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
@@ -198,7 +199,7 @@ static void kd_srv_defaults(kd_srv_conf *c)
     }
     for (i = 0; i < KD_OPT_COUNT; i++) {
         if (!c->opt_name[i]) {
-            c->opt_name[i] = kd_opt_defaults[i];
+            c->opt_name[i] = kd_opts[i].name;
         }
     }
 }
@@ -380,19 +381,22 @@ static const char *kd_set_option(cmd_parms *cmd, void *dummy,
 {
     kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
                                              &kdata_module);
+    const char *known = "";
     int i;
 
     for (i = 0; i < KD_OPT_COUNT; i++) {
-        if (!strcmp(key, kd_opt_keys[i])) {
+        if (!strcmp(key, kd_opts[i].field)) {
             if (!*name) {
                 return "KdataOption: the display name cannot be empty";
             }
             conf->opt_name[i] = name;
             return NULL;
         }
+        known = apr_pstrcat(cmd->temp_pool, known, i ? ", " : "",
+                            kd_opts[i].field, NULL);
     }
     return apr_psprintf(cmd->pool, "KdataOption: unknown field '%s' (one of "
-                        "os, cpu, ram, hdd, extraIp)", key);
+                        "%s)", key, known);
 }
 
 static const char *kd_set_cache(cmd_parms *cmd, void *dummy,

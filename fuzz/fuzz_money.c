@@ -2,9 +2,9 @@
  * SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * libFuzzer target: kd_money_parse, kd_rate_parse, kd_date_parse and
- * kd_cycle_months on arbitrary bytes, and the functions that take what
- * they accept.
+ * libFuzzer target: kd_money_parse, kd_rate_parse, kd_date_parse,
+ * kd_cycle_by_sys and kd_cycle_months on arbitrary bytes, and the
+ * functions that take what they accept.
  *
  * The input is a string up to its first NUL; any bytes after the NUL are
  * parameters (a month and a day count for kd_date_add, a prefix and
@@ -12,8 +12,9 @@
  * parse(x); accepted values stay in range; kd_money_format writes
  * exactly what fits in a buffer of exactly bufsz bytes and refuses one
  * byte less; the rounding of kd_money_percent and
- * kd_money_inclusive_tax against their definitions; kd_date_add against
- * a day-number calendar.
+ * kd_money_inclusive_tax against their definitions; kd_money_tax against
+ * a slow reference worked out from WHMCS's definitions; kd_date_add
+ * against a day-number calendar.
  */
 
 #include <limits.h>
@@ -23,9 +24,29 @@
 
 #include "kd_money.h"
 
+/* A system name the API takes names a cycle of the table, and has its
+ * months; the table's own names all read back. */
+static void check_cycle(const char *s)
+{
+    const kd_cycle *c = kd_cycle_by_sys(s);
+    int i;
+
+    if (c != NULL && (c < kd_cycles || c >= kd_cycles + KD_NCYCLES
+                      || kd_cycle_months(s) != c->months)) {
+        abort();
+    }
+    for (i = 0; i < KD_NCYCLES; i++) {
+        if (kd_cycle_by_sys(kd_cycles[i].sys) != &kd_cycles[i]
+            || kd_cycle_months(kd_cycles[i].display) != kd_cycles[i].months) {
+            abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 __extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 #define RATE_MAX 9999999999LL
 
@@ -113,6 +134,99 @@ static int rounded(i128 num, i128 den, long long t)
     return 1;
 }
 
+/* v clamped to +-LLONG_MAX, as kd_money.c documents for its results. */
+static long long ref_clamp(i128 v)
+{
+    return v > LLONG_MAX ? LLONG_MAX : v < -LLONG_MAX ? -LLONG_MAX
+                                                      : (long long)v;
+}
+
+/* n / d (d > 0) rounded half away from zero, the school way: the
+ * magnitude plus one half, floored. */
+static long long ref_round(i128 n, i128 d)
+{
+    u128 m = n < 0 ? (u128)0 - (u128)n : (u128)n;
+    u128 q = (2 * m + (u128)d) / (2 * (u128)d);
+    long long r = q > (u128)LLONG_MAX ? LLONG_MAX : (long long)q;
+
+    return n < 0 ? -r : r;
+}
+
+/* The tax in x at rate r (thousandths): x - x / (1 + r), the way WHMCS
+ * states it, over the common denominator 1 + r; none when 1 + r <= 0. */
+static long long ref_inclusive(long long x, long long r)
+{
+    i128 den = (i128)100000 + r;
+
+    if (den <= 0) {
+        return 0;
+    }
+    return ref_round((i128)x * den - (i128)x * 100000, den);
+}
+
+/*
+ * kd_money_tax worked out again from its definition: exclusive, each
+ * level a percentage of the amount (level 2 of the amount plus level 1
+ * when compound); inclusive, each level the tax contained in what is
+ * left.  Sums are exact and then clamped, one at a time.
+ */
+static void check_tax_one(kd_cents a, long long r1, long long r2, int incl,
+                          int compound)
+{
+    kd_tax t = kd_money_tax(a, r1, r2, incl, compound);
+    kd_tax neg = kd_money_tax(-a, r1, r2, incl, compound);
+    long long t1, t2, net, rest;
+
+    if (incl) {
+        t1 = ref_inclusive(a, r1);
+        rest = ref_clamp((i128)a - t1);
+        t2 = ref_inclusive(rest, r2);
+        net = ref_clamp((i128)rest - t2);
+    }
+    else {
+        t1 = ref_round((i128)a * r1, 100000);
+        t2 = ref_round((i128)(compound ? ref_clamp((i128)a + t1) : a) * r2,
+                       100000);
+        net = a;
+    }
+    if (t.tax1 != t1 || t.tax2 != t2 || t.net != net) {
+        abort();
+    }
+    /* A refund is taxed as the mirror of the sale. */
+    if (neg.tax1 != -t.tax1 || neg.tax2 != -t.tax2 || neg.net != -t.net) {
+        abort();
+    }
+    /* Inclusive at real rates, the parts add up to the amount. */
+    if (incl && r1 >= 0 && r2 >= 0
+        && (i128)t.net + t.tax1 + t.tax2 != a) {
+        abort();
+    }
+}
+
+/* Rates of the table and, from the parameter bytes, two more, in
+ * -RATE_MAX .. RATE_MAX (negative ones are discounts). */
+static void check_tax(kd_cents v, const uint8_t *param, size_t nparam)
+{
+    long long rates[10] = { 0, 1, 5000, 9975, 10000, 100000, RATE_MAX,
+                            -10000 };
+    size_t n = 8, i, j;
+    unsigned long long u;
+    int mode;
+
+    for (i = 0; i < 2 && nparam >= 8 * (i + 1); i++) {
+        memcpy(&u, param + 8 * i, sizeof(u));
+        rates[n++] = (long long)(u % (2 * (unsigned long long)RATE_MAX + 1))
+                     - RATE_MAX;
+    }
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            for (mode = 0; mode < 4; mode++) {
+                check_tax_one(v, rates[i], rates[j], mode & 1, mode >> 1);
+            }
+        }
+    }
+}
+
 static void check_money(const char *s, const uint8_t *param,
                         size_t nparam)
 {
@@ -144,6 +258,7 @@ static void check_money(const char *s, const uint8_t *param,
     if (kd_money_percent(v, 100000) != v) {
         abort();
     }
+    check_tax(v, param, nparam);
 
     /* Prefix and suffix from the parameter bytes, split in half. */
     half = nparam / 2;
@@ -286,7 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_money(s, nul != NULL ? nul + 1 : data, nparam);
     check_rate(s);
     check_date(s, nul != NULL ? nul + 1 : data, nparam);
-    (void)kd_cycle_months(s);
+    check_cycle(s);
     free(s);
     return 0;
 }

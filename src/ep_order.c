@@ -10,6 +10,8 @@
  * All in one transaction that starts by locking the client's row, so
  * two orders of one client run one after the other and nothing is left
  * half written.  Every input is checked before the first write.
+ * kd_ep_addorder runs as steps over one kd_order: parse, admit, load,
+ * price, write, settle, reply.
  */
 
 #include "apr_strings.h"
@@ -38,25 +40,8 @@
     t ".msetupfee, " t ".qsetupfee, " t ".ssetupfee, " t ".asetupfee, " \
     t ".bsetupfee, " t ".tsetupfee, " t ".monthly, " t ".quarterly, " \
     t ".semiannually, " t ".annually, " t ".biennially, " t ".triennially"
-#define KD_NPRICES 12
-
-typedef struct {
-    const char *sys;            /* what the API takes */
-    const char *display;        /* what tblhosting.billingcycle holds */
-    int col;                    /* price column pair, -1: none */
-} kd_cycle;
-
-static const kd_cycle kd_cycles[] = {
-    {"monthly", "Monthly", 0},
-    {"quarterly", "Quarterly", 1},
-    {"semiannually", "Semi-Annually", 2},
-    {"annually", "Annually", 3},
-    {"biennially", "Biennially", 4},
-    {"triennially", "Triennially", 5},
-    {"onetime", "One Time", 0},
-    {"free", "Free Account", -1},
-    {NULL, NULL, 0}
-};
+/* The recurring prices follow the six setup fees. */
+#define KD_RECURRING 6
 
 enum {                          /* kd_order_client columns */
     KD_OC_STATUS = 0, KD_OC_CURRENCY, KD_OC_GATEWAY, KD_OC_TAXEXEMPT,
@@ -166,14 +151,34 @@ typedef struct {
     long qty;
 } kd_option;
 
+/* An order as kd_ep_addorder's steps fill it in, each step from what the
+ * ones before it left. */
 typedef struct {
     kd_req *kr;
     apr_pool_t *p;
+    /* parse */
+    const char *product_name;
     const kd_cycle *cycle;
+    const char *hostname, *ns1, *ns2;
+    /* admit, load */
+    int v8;
+    kd_settings s;
     kd_rows *client, *product, *opts;
     kd_option *options;
     int noptions;
+    const char *gateway;
+    /* price */
     kd_cents first, recurring;
+    int taxed;
+    long long rate1, rate2;     /* the client's, thousandths of a percent */
+    kd_tax tax;                 /* on first: net is the invoice subtotal */
+    kd_cents total;
+    /* write, settle */
+    kd_date today;
+    char today_s[11];
+    const char *now, *ordernum;
+    long long invoiceid, orderid, serviceid;
+    int paid;
 } kd_order;
 
 static int kd_bad(kd_req *kr, const char *msg)
@@ -191,6 +196,34 @@ static kd_cents kd_price_at(const kd_rows *rows, int row, int col)
         return 0;
     }
     return c;
+}
+
+/* A recurring cycle the product has a price for (-1.00: disabled). */
+static int kd_cycle_offered(const kd_rows *product, const kd_cycle *c)
+{
+    const char *v;
+
+    if (c->months <= 0) {
+        return 0;
+    }
+    v = kd_rows_get(product, 0, KD_OP_PRICES + KD_RECURRING + c->price_col);
+    return v && v[0] != '-';
+}
+
+/* The cycles' system names, all of them or (product given) the ones the
+ * product offers, as the error messages list them. */
+static const char *kd_cycle_names(apr_pool_t *p, const kd_rows *product)
+{
+    apr_array_header_t *names = apr_array_make(p, KD_NCYCLES,
+                                               sizeof(char *));
+    int i;
+
+    for (i = 0; i < KD_NCYCLES; i++) {
+        if (!product || kd_cycle_offered(product, &kd_cycles[i])) {
+            APR_ARRAY_PUSH(names, const char *) = kd_cycles[i].sys;
+        }
+    }
+    return apr_array_pstrcat(p, names, ',');
 }
 
 /* Machine value and display name are both accepted (WHMCS's
@@ -252,16 +285,54 @@ static void kd_group_options(kd_order *o)
     }
 }
 
+/* A quantity option: the API's own 1..5, within the option's bounds
+ * (0 = none). */
+static int kd_choose_qty(kd_order *o, kd_option *opt, const char *fname,
+                         const char *want)
+{
+    long lo = 1, hi = 5, q;
+    char *end;
+
+    if (opt->qmin > lo) {
+        lo = opt->qmin;
+    }
+    if (opt->qmax > 0 && opt->qmax < hi) {
+        hi = opt->qmax;
+    }
+    errno = 0;
+    q = strtol(want, &end, 10);
+    if (!apr_isdigit(*want) || *end || errno || q < lo || q > hi) {
+        return kd_bad(o->kr, apr_psprintf(o->p, "Invalid %s: a whole number"
+                                          " from %ld to %ld", fname, lo,
+                                          hi));
+    }
+    opt->qty = q;
+    return KD_NEXT;
+}
+
+static int kd_choose_yesno(kd_order *o, kd_option *opt, const char *fname,
+                           const char *want)
+{
+    if (!strcasecmp(want, "yes") || !strcmp(want, "1")
+        || !strcasecmp(want, "on")) {
+        opt->qty = 1;
+        return KD_NEXT;
+    }
+    if (!strcasecmp(want, "no") || !strcmp(want, "0")
+        || !strcasecmp(want, "off")) {
+        opt->qty = 0;
+        return KD_NEXT;
+    }
+    return kd_bad(o->kr, apr_psprintf(o->p, "Invalid %s: valid values are "
+                                      "Yes,No", fname));
+}
+
+/* The order's choice for one of the kd_opt options. */
 static int kd_choose(kd_order *o, int field, const char *want)
 {
     kd_req *kr = o->kr;
-    static const char *const fields[KD_OPT_COUNT] = {
-        "os", "cpu", "ram", "hdd", "extraIp"
-    };
-    const char *fname = fields[field];
+    const char *fname = kd_opts[field].field;
     kd_option *opt = NULL;
-    char *end;
-    long q;
     int i;
 
     for (i = 0; i < o->noptions; i++) {
@@ -276,38 +347,10 @@ static int kd_choose(kd_order *o, int field, const char *want)
                                        kr->sconf->opt_name[field]));
     }
     if (opt->type == 4) {
-        long lo = 1, hi = 5;
-
-        /* The API's own 1..5, within the option's bounds (0 = none). */
-        if (opt->qmin > lo) {
-            lo = opt->qmin;
-        }
-        if (opt->qmax > 0 && opt->qmax < hi) {
-            hi = opt->qmax;
-        }
-        errno = 0;
-        q = strtol(want, &end, 10);
-        if (!apr_isdigit(*want) || *end || errno || q < lo || q > hi) {
-            return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: a whole number"
-                                           " from %ld to %ld", fname, lo,
-                                           hi));
-        }
-        opt->qty = q;
-        return KD_NEXT;
+        return kd_choose_qty(o, opt, fname, want);
     }
     if (opt->type == 3) {
-        if (!strcasecmp(want, "yes") || !strcmp(want, "1")
-            || !strcasecmp(want, "on")) {
-            opt->qty = 1;
-            return KD_NEXT;
-        }
-        if (!strcasecmp(want, "no") || !strcmp(want, "0")
-            || !strcasecmp(want, "off")) {
-            opt->qty = 0;
-            return KD_NEXT;
-        }
-        return kd_bad(kr, apr_psprintf(o->p, "Invalid %s: valid values are "
-                                       "Yes,No", fname));
+        return kd_choose_yesno(o, opt, fname, want);
     }
     for (i = opt->first; i < opt->first + opt->nsubs; i++) {
         if (!strcmp(kd_rows_get(o->opts, i, KD_OO_SUBHIDDEN), "0")
@@ -325,7 +368,7 @@ static int kd_choose(kd_order *o, int field, const char *want)
 static void kd_option_price(const kd_order *o, const kd_option *opt,
                             kd_cents *rec, kd_cents *setup)
 {
-    int col = o->cycle->col;
+    int col = o->cycle->price_col;
     kd_cents r, s;
     long n = 1;
 
@@ -333,7 +376,7 @@ static void kd_option_price(const kd_order *o, const kd_option *opt,
     if (col < 0) {
         return;
     }
-    r = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + 6 + col);
+    r = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + KD_RECURRING + col);
     s = kd_price_at(o->opts, opt->chosen, KD_OO_PRICES + col);
     if (opt->type == 3 || opt->type == 4) {
         n = opt->qty;
@@ -345,24 +388,23 @@ static void kd_option_price(const kd_order *o, const kd_option *opt,
 /* WHMCS's invoice line: "Product[ - domain] (from - to)" and then one
  * line per visible option: "Name: value", a quantity as
  * "3 x IP VND50,000VND" (unit price in the client's currency). */
-static const char *kd_describe(kd_order *o, const kd_settings *s,
-                               const char *hostname, kd_date today)
+static const char *kd_describe(kd_order *o)
 {
     apr_pool_t *p = o->p;
     const char *d = kd_rows_get(o->product, 0, KD_OP_NAME);
-    int months = kd_cycle_months(o->cycle->display);
+    int months = o->cycle->months;
     char a[11], b[11], money[96];
     int i;
 
-    if (*hostname) {
-        d = apr_pstrcat(p, d, " - ", hostname, NULL);
+    if (*o->hostname) {
+        d = apr_pstrcat(p, d, " - ", o->hostname, NULL);
     }
     if (months > 0) {
-        kd_date end = kd_date_add(&today, months, -1);
+        kd_date end = kd_date_add(&o->today, months, -1);
 
-        d = apr_pstrcat(p, d, " (", kd_date_format(a, &today,
-                        s->date_format), " - ", kd_date_format(b, &end,
-                        s->date_format), ")", NULL);
+        d = apr_pstrcat(p, d, " (", kd_date_format(a, &o->today,
+                        o->s.date_format), " - ", kd_date_format(b, &end,
+                        o->s.date_format), ")", NULL);
     }
     for (i = 0; i < o->noptions; i++) {
         const kd_option *opt = &o->options[i];
@@ -378,9 +420,9 @@ static const char *kd_describe(kd_order *o, const kd_settings *s,
             v = opt->qty ? "Yes" : "No";
         }
         else if (opt->type == 4) {
-            kd_cents unit = o->cycle->col < 0 ? 0 :
-                kd_price_at(o->opts, opt->chosen,
-                            KD_OO_PRICES + 6 + o->cycle->col);
+            kd_cents unit = o->cycle->price_col < 0 ? 0 :
+                kd_price_at(o->opts, opt->chosen, KD_OO_PRICES
+                            + KD_RECURRING + o->cycle->price_col);
 
             if (!kd_money_format(money, sizeof(money), unit,
                      atoi(kd_rows_get(o->product, 0, KD_OP_FORMAT)),
@@ -442,103 +484,43 @@ static int kd_ordernum(kd_req *kr, const char **out)
     return kd_internal(kr);
 }
 
-/* Tax per WHMCS's updateInvoiceTotal for the one (taxed) line. */
-static int kd_order_tax(kd_order *o, const kd_settings *s, int taxed,
-                        kd_cents *subtotal, kd_cents *tax, kd_cents *tax2,
-                        long long *rate1, long long *rate2)
+/*
+ * The steps of addorder, in order, over one kd_order.  Each returns
+ * KD_NEXT, or the return code of the reply it sent.  parse needs no
+ * database; admit is the first to ask it, about the caller; load opens
+ * the transaction; nothing is written before write, when every input has
+ * been checked and priced.
+ */
+
+/* parse: what can be checked without the database. */
+static int kd_order_parse(kd_order *o)
 {
     kd_req *kr = o->kr;
-    const char *args[2];
-    kd_rows *rows;
-    int rc, i;
-
-    *tax = *tax2 = 0;
-    *rate1 = *rate2 = 0;
-    if (!s->tax_enabled
-        || strcmp(kd_rows_get(o->client, 0, KD_OC_TAXEXEMPT), "0")) {
-        return KD_NEXT;
-    }
-    args[0] = kd_rows_get(o->client, 0, KD_OC_COUNTRY);
-    args[1] = kd_rows_get(o->client, 0, KD_OC_STATE);
-    if ((rc = kd_db_select(kr, "kd_order_tax", &rows, 2, args)) != KD_NEXT) {
-        return rc;
-    }
-    for (i = kd_rows_count(rows) - 1; i >= 0; i--) {
-        long long *rate = strcmp(kd_rows_get(rows, i, 0), "1") ? rate2 : rate1;
-
-        kd_rate_parse(kd_rows_get(rows, i, 1), rate);   /* best last */
-    }
-    if (!taxed) {
-        return KD_NEXT;
-    }
-    if (s->tax_inclusive) {
-        /* The prices include the tax: it is taken out of the subtotal. */
-        *tax = kd_money_inclusive_tax(*subtotal, *rate1);
-        *tax2 = kd_money_inclusive_tax(*subtotal - *tax, *rate2);
-        *subtotal -= *tax + *tax2;
-    }
-    else {
-        *tax = kd_money_percent(*subtotal, *rate1);
-        *tax2 = kd_money_percent(*subtotal + (s->tax_l2_compound ? *tax : 0),
-                                 *rate2);
-    }
-    return KD_NEXT;
-}
-
-int kd_ep_addorder(kd_req *kr)
-{
-    request_rec *r = kr->r;
-    apr_pool_t *p = r->pool;
-    static const char *const fields[KD_OPT_COUNT] = {
-        "os", "cpu", "ram", "hdd", "extraIp"
-    };
-    const char *product = kd_arg(kr, "product");
-    const char *cyclename = kd_arg(kr, "billingcycle");
-    const char *hostname = kd_arg(kr, "hostname");
-    const char *ns1 = kd_arg(kr, "ns1prefix");
-    const char *ns2 = kd_arg(kr, "ns2prefix");
+    const char *cycle = kd_arg(kr, "billingcycle");
     const char *rootpw = kd_arg(kr, "rootpw");
-    const char *args[28], *gateway, *now, *ordernum, *paytype, *desc;
-    char today_s[11], due_s[11];
-    kd_settings s;
-    kd_order o;
-    kd_rows *rows;
-    kd_invoice inv;
-    kd_date today;
-    kd_cents subtotal, tax, tax2, total, credit;
-    long long rate1, rate2, invoiceid = 0, orderid, serviceid;
-    int rc, i, k, taxed, paid = 0, v8;
-    char r1[32], r2[32];
-    json_t *body;
 
-    memset(&o, 0, sizeof(o));
-    o.kr = kr;
-    o.p = p;
-
-    /* --- what can be checked without the database --- */
-    if (!product || !*product) {
+    o->product_name = kd_arg(kr, "product");
+    if (!o->product_name || !*o->product_name) {
         return kd_bad(kr, "The product field is required.");
     }
-    if (!cyclename || !*cyclename) {
+    if (!cycle || !*cycle) {
         return kd_bad(kr, "The billingcycle field is required.");
     }
-    for (o.cycle = kd_cycles; o.cycle->sys; o.cycle++) {
-        if (!strcasecmp(cyclename, o.cycle->sys)) {
-            break;
-        }
+    if (!(o->cycle = kd_cycle_by_sys(cycle))) {
+        return kd_bad(kr, apr_pstrcat(o->p, "Invalid billingcycle: valid "
+                                      "values are ",
+                                      kd_cycle_names(o->p, NULL), NULL));
     }
-    if (!o.cycle->sys) {
-        return kd_bad(kr, "Invalid billingcycle: valid values are monthly,"
-                      "quarterly,semiannually,annually,biennially,"
-                      "triennially,onetime,free");
-    }
-    hostname = hostname ? hostname : "";
-    ns1 = ns1 ? ns1 : "";
-    ns2 = ns2 ? ns2 : "";
-    if (!kd_check_name(hostname, 253, 1)) {
+    o->hostname = kd_arg(kr, "hostname");
+    o->ns1 = kd_arg(kr, "ns1prefix");
+    o->ns2 = kd_arg(kr, "ns2prefix");
+    o->hostname = o->hostname ? o->hostname : "";
+    o->ns1 = o->ns1 ? o->ns1 : "";
+    o->ns2 = o->ns2 ? o->ns2 : "";
+    if (!kd_check_name(o->hostname, 253, 1)) {
         return kd_bad(kr, "Invalid hostname");
     }
-    if (!kd_check_name(ns1, 63, 0) || !kd_check_name(ns2, 63, 0)) {
+    if (!kd_check_name(o->ns1, 63, 0) || !kd_check_name(o->ns2, 63, 0)) {
         return kd_bad(kr, "Invalid ns1prefix or ns2prefix");
     }
     /* tblhosting.password must hold WHMCS's own reversible encryption,
@@ -549,210 +531,306 @@ int kd_ep_addorder(kd_req *kr)
         return kd_bad(kr, "rootpw is not supported: WHMCS encrypts it with "
                       "a key only WHMCS has; set it in the client area");
     }
+    return KD_NEXT;
+}
 
-    /* --- the caller --- */
+/* admit: the caller, its Idempotency-Key, its order limit. */
+static int kd_order_admit(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    int rc;
+
     if ((rc = kd_auth_client(kr)) != KD_NEXT) {
         return rc;
     }
     if (!kd_auth_allowed(kr)) {
         return kd_denied(kr);
     }
-    v8 = kr->caller.user_id > 0;
-    if ((rc = kd_idem_begin(kr)) != KD_NEXT
-        || (rc = kd_throttle_order(kr)) != KD_NEXT) {
+    o->v8 = kr->caller.user_id > 0;
+    if ((rc = kd_idem_begin(kr)) != KD_NEXT) {
         return rc;
     }
-    if ((rc = kd_settings_load(kr, &s)) != KD_NEXT) {
-        return rc;
-    }
+    return kd_throttle_order(kr);
+}
 
-    if ((rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
-        return rc;
-    }
-    args[0] = kd_id(p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_order_client", &o.client, 1, args))
+/* The client's row, locked until the transaction ends: two orders of one
+ * client run one after the other. */
+static int kd_order_client(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[1];
+    int rc;
+
+    args[0] = kd_id(o->p, kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_order_client", &o->client, 1, args))
         != KD_NEXT) {
         return rc;
     }
-    if (kd_rows_count(o.client) != 1) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, KDLOGNO(00702)
+    if (kd_rows_count(o->client) != 1) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00702)
                       "client " KD_I64 " vanished during the order",
                       (apr_int64_t)kr->caller.client_id);
         return kd_internal(kr);
     }
-    if (!strcmp(kd_rows_get(o.client, 0, KD_OC_STATUS), "Closed")) {
+    if (!strcmp(kd_rows_get(o->client, 0, KD_OC_STATUS), "Closed")) {
         return kd_error(kr, HTTP_CONFLICT, "message",
                         "Unable to add order when client status is Closed");
     }
+    return KD_NEXT;
+}
 
-    /* --- the product, its price and options --- */
-    args[0] = kd_rows_get(o.client, 0, KD_OC_CURRENCY);
-    args[1] = product;
-    if ((rc = kd_db_select(kr, "kd_order_product", &o.product, 2, args))
+/* The product with its prices in the client's currency, and the cycle it
+ * is billed on. */
+static int kd_order_product(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[2], *paytype;
+    int rc;
+
+    args[0] = kd_rows_get(o->client, 0, KD_OC_CURRENCY);
+    args[1] = o->product_name;
+    if ((rc = kd_db_select(kr, "kd_order_product", &o->product, 2, args))
         != KD_NEXT) {
         return rc;
     }
-    if (kd_rows_count(o.product) != 1) {
+    if (kd_rows_count(o->product) != 1) {
         return kd_error(kr, HTTP_BAD_REQUEST, "messages",
                         "Product not exists");
     }
     /* WHMCS bills free and one-time products on their own terms,
      * whatever cycle was asked for. */
-    paytype = kd_rows_get(o.product, 0, KD_OP_PAYTYPE);
+    paytype = kd_rows_get(o->product, 0, KD_OP_PAYTYPE);
     if (!strcmp(paytype, "free")) {
-        o.cycle = &kd_cycles[7];
+        o->cycle = &kd_cycles[KD_CYCLE_FREE];
     }
     else if (!strcmp(paytype, "onetime")) {
-        o.cycle = &kd_cycles[6];
+        o->cycle = &kd_cycles[KD_CYCLE_ONETIME];
     }
-    else if (o.cycle->col < 0 || o.cycle == &kd_cycles[6]
-             || !kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + o.cycle->col)
-             || kd_rows_get(o.product, 0,
-                            KD_OP_PRICES + 6 + o.cycle->col)[0] == '-') {
-        apr_array_header_t *ok = apr_array_make(p, 6, sizeof(char *));
-
-        for (i = 0; i < 6; i++) {
-            const char *v = kd_rows_get(o.product, 0, KD_OP_PRICES + 6 + i);
-
-            if (v && v[0] != '-') {
-                APR_ARRAY_PUSH(ok, const char *) = kd_cycles[i].sys;
-            }
-        }
-        return kd_bad(kr, apr_psprintf(p, "Invalid billingcycle: %s is not "
-                                       "offered for this product; valid "
-                                       "values are %s", o.cycle->sys,
-                                       apr_array_pstrcat(p, ok, ',')));
+    else if (!kd_cycle_offered(o->product, o->cycle)) {
+        return kd_bad(kr, apr_psprintf(o->p, "Invalid billingcycle: %s is "
+                                       "not offered for this product; "
+                                       "valid values are %s", o->cycle->sys,
+                                       kd_cycle_names(o->p, o->product)));
     }
-    args[0] = kd_rows_get(o.product, 0, KD_OP_CURID);
-    args[1] = kd_rows_get(o.product, 0, KD_OP_ID);
-    if ((rc = kd_db_select(kr, "kd_order_options", &o.opts, 2, args))
+    return KD_NEXT;
+}
+
+/* The product's configurable options, and what the order chose. */
+static int kd_order_options(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[2];
+    int rc, k;
+
+    args[0] = kd_rows_get(o->product, 0, KD_OP_CURID);
+    args[1] = kd_rows_get(o->product, 0, KD_OP_ID);
+    if ((rc = kd_db_select(kr, "kd_order_options", &o->opts, 2, args))
         != KD_NEXT) {
         return rc;
     }
-    kd_group_options(&o);
+    kd_group_options(o);
     for (k = 0; k < KD_OPT_COUNT; k++) {
-        const char *want = kd_arg(kr, fields[k]);
+        const char *want = kd_arg(kr, kd_opts[k].field);
 
-        if (want && *want && (rc = kd_choose(&o, k, want)) != KD_NEXT) {
+        if (want && *want && (rc = kd_choose(o, k, want)) != KD_NEXT) {
             return rc;
         }
     }
+    return KD_NEXT;
+}
 
-    /* --- prices: the cycle's, its setup fee, and each option's --- */
-    if (o.cycle->col >= 0) {
-        kd_cents price = kd_price_at(o.product, 0,
-                                     KD_OP_PRICES + 6 + o.cycle->col);
-        kd_cents setup = kd_price_at(o.product, 0,
-                                     KD_OP_PRICES + o.cycle->col);
+/* load: the settings; then, in the transaction, the client, the product,
+ * its options and the payment gateway. */
+static int kd_order_load(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[1];
+    kd_rows *rows;
+    int rc;
 
-        o.first = price + setup;
-        o.recurring = price;
+    if ((rc = kd_settings_load(kr, &o->s)) != KD_NEXT
+        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT
+        || (rc = kd_order_client(o)) != KD_NEXT
+        || (rc = kd_order_product(o)) != KD_NEXT
+        || (rc = kd_order_options(o)) != KD_NEXT) {
+        return rc;
     }
-    for (i = 0; i < o.noptions; i++) {
-        kd_cents rec, setup;
-
-        kd_option_price(&o, &o.options[i], &rec, &setup);
-        o.first += rec + setup;
-        o.recurring += rec;
-    }
-
-    args[0] = kd_rows_get(o.client, 0, KD_OC_GATEWAY);
+    args[0] = kd_rows_get(o->client, 0, KD_OC_GATEWAY);
     if ((rc = kd_db_select(kr, "kd_order_gateway", &rows, 1, args))
         != KD_NEXT) {
         return rc;
     }
-    gateway = kd_rows_count(rows) ? kd_rows_get(rows, 0, 0) : "";
+    o->gateway = kd_rows_count(rows) ? kd_rows_get(rows, 0, 0) : "";
+    return KD_NEXT;
+}
 
-    taxed = s.tax_enabled && !strcmp(kd_rows_get(o.product, 0, KD_OP_TAX),
-                                     "1");
-    subtotal = o.first;
-    if ((rc = kd_order_tax(&o, &s, taxed, &subtotal, &tax, &tax2, &rate1,
-                           &rate2)) != KD_NEXT) {
+/* The client's tax rates (the invoice records them, taxed line or not)
+ * and the tax on the line, per WHMCS's updateInvoiceTotal. */
+static int kd_order_tax(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[2];
+    kd_rows *rows;
+    int rc, i;
+
+    o->tax.net = o->first;
+    o->tax.tax1 = o->tax.tax2 = 0;
+    o->rate1 = o->rate2 = 0;
+    if (!o->s.tax_enabled
+        || strcmp(kd_rows_get(o->client, 0, KD_OC_TAXEXEMPT), "0")) {
+        return KD_NEXT;
+    }
+    args[0] = kd_rows_get(o->client, 0, KD_OC_COUNTRY);
+    args[1] = kd_rows_get(o->client, 0, KD_OC_STATE);
+    if ((rc = kd_db_select(kr, "kd_order_tax", &rows, 2, args)) != KD_NEXT) {
         return rc;
     }
-    total = subtotal + tax + tax2;
+    for (i = kd_rows_count(rows) - 1; i >= 0; i--) {
+        long long *rate = strcmp(kd_rows_get(rows, i, 0), "1") ? &o->rate2
+                                                               : &o->rate1;
 
-    today = kd_today(kr);
-    kd_date_str(today_s, &today);
-    now = kd_now(kr);
-    desc = kd_describe(&o, &s, hostname, today);
-    if ((rc = kd_ordernum(kr, &ordernum)) != KD_NEXT) {
+        kd_rate_parse(kd_rows_get(rows, i, 1), rate);   /* best last */
+    }
+    if (o->taxed) {
+        o->tax = kd_money_tax(o->first, o->rate1, o->rate2,
+                              o->s.tax_inclusive, o->s.tax_l2_compound);
+    }
+    return KD_NEXT;
+}
+
+/* price: the cycle's price and setup fee, each option's, and the tax. */
+static int kd_order_price(kd_order *o)
+{
+    int col = o->cycle->price_col, rc, i;
+
+    if (col >= 0) {
+        kd_cents price = kd_price_at(o->product, 0,
+                                     KD_OP_PRICES + KD_RECURRING + col);
+        kd_cents setup = kd_price_at(o->product, 0, KD_OP_PRICES + col);
+
+        o->first = price + setup;
+        o->recurring = price;
+    }
+    for (i = 0; i < o->noptions; i++) {
+        kd_cents rec, setup;
+
+        kd_option_price(o, &o->options[i], &rec, &setup);
+        o->first += rec + setup;
+        o->recurring += rec;
+    }
+    o->taxed = o->s.tax_enabled
+               && !strcmp(kd_rows_get(o->product, 0, KD_OP_TAX), "1");
+    if ((rc = kd_order_tax(o)) != KD_NEXT) {
         return rc;
     }
+    o->total = o->tax.net + o->tax.tax1 + o->tax.tax2;
+    return KD_NEXT;
+}
 
-    /* --- the writes --- */
-    if (o.cycle->col >= 0) {
-        /* A free account is not invoiced (it has no due date). */
-        args[0] = kd_id(p, kr->caller.client_id);
-        args[1] = today_s;
-        args[2] = today_s;
-        args[3] = kd_cents_str(p, subtotal);
-        args[4] = kd_cents_str(p, tax);
-        args[5] = kd_cents_str(p, tax2);
-        args[6] = kd_cents_str(p, total);
-        args[7] = kd_rate_str(r1, rate1, 3);
-        args[8] = kd_rate_str(r2, rate2, 3);
-        args[9] = gateway;
-        args[10] = now;
-        args[11] = now;
-        if ((rc = kd_db_exec(kr, "kd_order_invoice", NULL, 12, args))
-            != KD_NEXT || (rc = kd_db_insert_id(kr, &invoiceid)) != KD_NEXT) {
-            return rc;
-        }
-    }
+/* The invoice, unless the account is free (it has no due date). */
+static int kd_order_invoice(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    apr_pool_t *p = o->p;
+    const char *args[12];
+    char r1[32], r2[32];
+    int rc;
 
-    i = 0;
-    args[i++] = ordernum;
-    args[i++] = kd_id(p, kr->caller.client_id);
-    if (v8) {
-        args[i++] = kd_id(p, kr->caller.user_id);
-    }
-    args[i++] = now;
-    args[i++] = kd_cents_str(p, total);
-    args[i++] = gateway;
-    args[i++] = kd_id(p, invoiceid);
-    args[i++] = r->useragent_ip;
-    if ((rc = kd_db_exec(kr, v8 ? "kd_order_insert8" : "kd_order_insert7",
-                         NULL, i, args)) != KD_NEXT
-        || (rc = kd_db_insert_id(kr, &orderid)) != KD_NEXT) {
-        return rc;
-    }
-
-    if (o.cycle->col >= 0) {
-        kd_date_str(due_s, &today);
-    }
-    else {
-        strcpy(due_s, "0000-00-00");
+    if (o->cycle->price_col < 0) {
+        return KD_NEXT;
     }
     args[0] = kd_id(p, kr->caller.client_id);
-    args[1] = kd_id(p, orderid);
-    args[2] = kd_rows_get(o.product, 0, KD_OP_ID);
-    args[3] = today_s;
-    args[4] = hostname;
-    args[5] = gateway;
-    args[6] = kd_cents_str(p, o.first);
-    args[7] = kd_cents_str(p, o.recurring);
-    args[8] = o.cycle->display;
-    args[9] = due_s;
-    args[10] = due_s;
-    /* ns1prefix "ns1" with hostname "vps.example.com": ns1.vps.example.com */
-    args[11] = *ns1 && *hostname ? apr_pstrcat(p, ns1, ".", hostname, NULL)
-                                 : ns1;
-    args[12] = *ns2 && *hostname ? apr_pstrcat(p, ns2, ".", hostname, NULL)
-                                 : ns2;
-    args[13] = now;
-    args[14] = now;
-    if ((rc = kd_db_exec(kr, "kd_order_hosting", NULL, 15, args)) != KD_NEXT
-        || (rc = kd_db_insert_id(kr, &serviceid)) != KD_NEXT) {
+    args[1] = o->today_s;
+    args[2] = o->today_s;
+    args[3] = kd_cents_str(p, o->tax.net);
+    args[4] = kd_cents_str(p, o->tax.tax1);
+    args[5] = kd_cents_str(p, o->tax.tax2);
+    args[6] = kd_cents_str(p, o->total);
+    args[7] = kd_rate_str(r1, o->rate1, 3);
+    args[8] = kd_rate_str(r2, o->rate2, 3);
+    args[9] = o->gateway;
+    args[10] = o->now;
+    args[11] = o->now;
+    if ((rc = kd_db_exec(kr, "kd_order_invoice", NULL, 12, args))
+        != KD_NEXT) {
         return rc;
     }
+    return kd_db_insert_id(kr, &o->invoiceid);
+}
 
-    for (i = 0; i < o.noptions; i++) {
-        const kd_option *opt = &o.options[i];
+/* The tblorders row (WHMCS 8 also names the acting user). */
+static int kd_order_row(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    apr_pool_t *p = o->p;
+    const char *args[8];
+    int rc, n = 0;
 
-        args[0] = kd_id(p, serviceid);
+    args[n++] = o->ordernum;
+    args[n++] = kd_id(p, kr->caller.client_id);
+    if (o->v8) {
+        args[n++] = kd_id(p, kr->caller.user_id);
+    }
+    args[n++] = o->now;
+    args[n++] = kd_cents_str(p, o->total);
+    args[n++] = o->gateway;
+    args[n++] = kd_id(p, o->invoiceid);
+    args[n++] = kr->r->useragent_ip;
+    if ((rc = kd_db_exec(kr, o->v8 ? "kd_order_insert8" : "kd_order_insert7",
+                         NULL, n, args)) != KD_NEXT) {
+        return rc;
+    }
+    return kd_db_insert_id(kr, &o->orderid);
+}
+
+/* The service (tblhosting), due today unless the account is free. */
+static int kd_order_service(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    apr_pool_t *p = o->p;
+    const char *args[15];
+    const char *due = o->cycle->price_col >= 0 ? o->today_s : "0000-00-00";
+    int rc;
+
+    args[0] = kd_id(p, kr->caller.client_id);
+    args[1] = kd_id(p, o->orderid);
+    args[2] = kd_rows_get(o->product, 0, KD_OP_ID);
+    args[3] = o->today_s;
+    args[4] = o->hostname;
+    args[5] = o->gateway;
+    args[6] = kd_cents_str(p, o->first);
+    args[7] = kd_cents_str(p, o->recurring);
+    args[8] = o->cycle->display;
+    args[9] = due;
+    args[10] = due;
+    /* ns1prefix "ns1" with hostname "vps.example.com": ns1.vps.example.com */
+    args[11] = *o->ns1 && *o->hostname
+               ? apr_pstrcat(p, o->ns1, ".", o->hostname, NULL) : o->ns1;
+    args[12] = *o->ns2 && *o->hostname
+               ? apr_pstrcat(p, o->ns2, ".", o->hostname, NULL) : o->ns2;
+    args[13] = o->now;
+    args[14] = o->now;
+    if ((rc = kd_db_exec(kr, "kd_order_hosting", NULL, 15, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    return kd_db_insert_id(kr, &o->serviceid);
+}
+
+/* The service's options as chosen, and its (empty) custom fields. */
+static int kd_order_service_options(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    apr_pool_t *p = o->p;
+    const char *args[4];
+    int rc, i;
+
+    for (i = 0; i < o->noptions; i++) {
+        const kd_option *opt = &o->options[i];
+
+        args[0] = kd_id(p, o->serviceid);
         args[1] = opt->id;
-        args[2] = kd_rows_get(o.opts, opt->chosen, KD_OO_SUBID);
+        args[2] = kd_rows_get(o->opts, opt->chosen, KD_OO_SUBID);
         args[3] = apr_ltoa(p, opt->type == 3 || opt->type == 4 ? opt->qty
                                                                : 0);
         if ((rc = kd_db_exec(kr, "kd_order_option", NULL, 4, args))
@@ -760,54 +838,83 @@ int kd_ep_addorder(kd_req *kr)
             return rc;
         }
     }
-    args[0] = kd_id(p, serviceid);
-    args[1] = now;
-    args[2] = now;
-    args[3] = kd_rows_get(o.product, 0, KD_OP_ID);
-    if ((rc = kd_db_exec(kr, "kd_order_customfields", NULL, 4, args))
-        != KD_NEXT) {
+    args[0] = kd_id(p, o->serviceid);
+    args[1] = o->now;
+    args[2] = o->now;
+    args[3] = kd_rows_get(o->product, 0, KD_OP_ID);
+    return kd_db_exec(kr, "kd_order_customfields", NULL, 4, args);
+}
+
+/* The invoice's Hosting line, when there is an invoice. */
+static int kd_order_item(kd_order *o, const char *desc)
+{
+    kd_req *kr = o->kr;
+    apr_pool_t *p = o->p;
+    const char *args[8];
+
+    if (!o->invoiceid) {
+        return KD_NEXT;
+    }
+    args[0] = kd_id(p, o->invoiceid);
+    args[1] = kd_id(p, kr->caller.client_id);
+    args[2] = kd_id(p, o->serviceid);
+    args[3] = desc;
+    args[4] = kd_cents_str(p, o->first);
+    args[5] = o->taxed ? "1" : "0";
+    args[6] = o->today_s;
+    args[7] = o->gateway;
+    return kd_db_exec(kr, "kd_order_item", NULL, 8, args);
+}
+
+/* write: the order number, then the rows, then the activity log. */
+static int kd_order_write(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *desc;
+    int rc;
+
+    o->today = kd_today(kr);
+    kd_date_str(o->today_s, &o->today);
+    o->now = kd_now(kr);
+    desc = kd_describe(o);
+    if ((rc = kd_ordernum(kr, &o->ordernum)) != KD_NEXT
+        || (rc = kd_order_invoice(o)) != KD_NEXT
+        || (rc = kd_order_row(o)) != KD_NEXT
+        || (rc = kd_order_service(o)) != KD_NEXT
+        || (rc = kd_order_service_options(o)) != KD_NEXT
+        || (rc = kd_order_item(o, desc)) != KD_NEXT) {
         return rc;
     }
+    return kd_activity(kr, apr_psprintf(o->p, "New Order Placed - Order ID: "
+                                        KD_I64 " - User ID: " KD_I64,
+                                        (apr_int64_t)o->orderid,
+                                        (apr_int64_t)kr->caller.client_id));
+}
 
-    if (invoiceid) {
-        args[0] = kd_id(p, invoiceid);
-        args[1] = kd_id(p, kr->caller.client_id);
-        args[2] = kd_id(p, serviceid);
-        args[3] = desc;
-        args[4] = kd_cents_str(p, o.first);
-        args[5] = taxed ? "1" : "0";
-        args[6] = today_s;
-        args[7] = gateway;
-        if ((rc = kd_db_exec(kr, "kd_order_item", NULL, 8, args))
-            != KD_NEXT) {
-            return rc;
-        }
-    }
-    rc = kd_activity(kr, apr_psprintf(p, "New Order Placed - Order ID: "
-                                      KD_I64 " - User ID: " KD_I64,
-                                      (apr_int64_t)orderid,
-                                      (apr_int64_t)kr->caller.client_id));
-    if (rc != KD_NEXT) {
-        return rc;
-    }
+/* settle: credit the client holds pays what it can, unless the
+ * installation says not to (NoAutoApplyCredit); then COMMIT. */
+static int kd_order_settle(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    kd_cents credit;
+    kd_invoice inv;
+    int rc;
 
-    /* Credit the client holds pays what it can, unless the installation
-     * says not to (NoAutoApplyCredit). */
-    if (invoiceid && s.auto_apply_credit
-        && !kd_money_parse(kd_rows_get(o.client, 0, KD_OC_CREDIT), &credit)
-        && credit > 0 && total > 0) {
+    if (o->invoiceid && o->s.auto_apply_credit
+        && !kd_money_parse(kd_rows_get(o->client, 0, KD_OC_CREDIT), &credit)
+        && credit > 0 && o->total > 0) {
         memset(&inv, 0, sizeof(inv));
-        inv.id = invoiceid;
+        inv.id = o->invoiceid;
         inv.userid = kr->caller.client_id;
         inv.invoicenum = "";
         inv.status = "Unpaid";
-        inv.subtotal = subtotal;
-        inv.tax = tax;
-        inv.tax2 = tax2;
-        inv.total = total;
-        rc = kd_invoice_apply_credit(kr, &s, &inv, credit < total ? credit
-                                                                  : total,
-                                     &paid);
+        inv.subtotal = o->tax.net;
+        inv.tax = o->tax.tax1;
+        inv.tax2 = o->tax.tax2;
+        inv.total = o->total;
+        rc = kd_invoice_apply_credit(kr, &o->s, &inv,
+                                     credit < o->total ? credit : o->total,
+                                     &o->paid);
         if (rc != KD_NEXT) {
             return rc;
         }
@@ -815,19 +922,46 @@ int kd_ep_addorder(kd_req *kr)
     if ((rc = kd_db_commit(kr)) != KD_NEXT) {
         return rc;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00701)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00701)
                   "order " KD_I64 " (service " KD_I64 ", invoice " KD_I64
-                  "%s) for client " KD_I64, (apr_int64_t)orderid,
-                  (apr_int64_t)serviceid, (apr_int64_t)invoiceid,
-                  paid ? ", paid" : "", (apr_int64_t)kr->caller.client_id);
+                  "%s) for client " KD_I64, (apr_int64_t)o->orderid,
+                  (apr_int64_t)o->serviceid, (apr_int64_t)o->invoiceid,
+                  o->paid ? ", paid" : "",
+                  (apr_int64_t)kr->caller.client_id);
+    return KD_NEXT;
+}
 
-    body = json_object();
+/* reply: the seed's answer. */
+static int kd_order_reply(kd_order *o)
+{
+    json_t *body = json_object();
+
     json_object_set_new_nocheck(body, "result", json_string("success"));
-    json_object_set_new_nocheck(body, "orderid", json_integer(orderid));
+    json_object_set_new_nocheck(body, "orderid", json_integer(o->orderid));
     json_object_set_new_nocheck(body, "productids",
-                                json_string(kd_id(p, serviceid)));
+                                json_string(kd_id(o->p, o->serviceid)));
     json_object_set_new_nocheck(body, "addonids", json_string(""));
     json_object_set_new_nocheck(body, "domainids", json_string(""));
-    json_object_set_new_nocheck(body, "invoiceid", json_integer(invoiceid));
-    return kd_reply(kr, HTTP_OK, body);
+    json_object_set_new_nocheck(body, "invoiceid",
+                                json_integer(o->invoiceid));
+    return kd_reply(o->kr, HTTP_OK, body);
+}
+
+int kd_ep_addorder(kd_req *kr)
+{
+    kd_order o;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.kr = kr;
+    o.p = kr->r->pool;
+    if ((rc = kd_order_parse(&o)) != KD_NEXT
+        || (rc = kd_order_admit(&o)) != KD_NEXT
+        || (rc = kd_order_load(&o)) != KD_NEXT
+        || (rc = kd_order_price(&o)) != KD_NEXT
+        || (rc = kd_order_write(&o)) != KD_NEXT
+        || (rc = kd_order_settle(&o)) != KD_NEXT) {
+        return rc;
+    }
+    return kd_order_reply(&o);
 }

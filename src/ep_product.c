@@ -65,11 +65,6 @@ static const struct {
     {"billingcycle", KD_P_CYCLE}, {"username", KD_P_USERNAME}
 };
 
-/* The seed's response keys, in kd_opt order. */
-static const char *const kd_opt_json_keys[KD_OPT_COUNT] = {
-    "os", "cpu", "ram", "hdd", "Extra ip"
-};
-
 /* What WHMCS shows as an option's value: the sub-option for dropdowns
  * and radios (1, 2), Yes/No for a yes/no option (3), the quantity for a
  * quantity option (4).  A sub-option counts only under its own option,
@@ -178,7 +173,7 @@ int kd_ep_getproduct(kd_req *kr)
      * neither encrypted nor (we cannot) decrypted. */
     json_object_set_new_nocheck(prod, "password", json_string(""));
     for (k = 0; k < KD_OPT_COUNT; k++) {
-        json_object_set_new_nocheck(prod, kd_opt_json_keys[k],
+        json_object_set_new_nocheck(prod, kd_opts[k].json,
                                     kd_json_str(opt[k] ? opt[k] : ""));
     }
 

@@ -314,18 +314,12 @@ int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv)
      * was exempt or tax was off); only the amounts change. */
     inv->tax = inv->tax2 = 0;
     if (s->tax_enabled && taxable) {
-        if (s->tax_inclusive) {
-            inv->tax = kd_money_inclusive_tax(taxable, inv->taxrate);
-            inv->tax2 = kd_money_inclusive_tax(taxable - inv->tax,
-                                               inv->taxrate2);
-            sub -= inv->tax + inv->tax2;
-        }
-        else {
-            inv->tax = kd_money_percent(taxable, inv->taxrate);
-            inv->tax2 = kd_money_percent(taxable + (s->tax_l2_compound
-                                                    ? inv->tax : 0),
-                                         inv->taxrate2);
-        }
+        kd_tax t = kd_money_tax(taxable, inv->taxrate, inv->taxrate2,
+                                s->tax_inclusive, s->tax_l2_compound);
+
+        inv->tax = t.tax1;
+        inv->tax2 = t.tax2;
+        sub -= taxable - t.net;     /* inclusive: the taxes come out */
     }
     inv->subtotal = sub;
     total = sub + inv->tax + inv->tax2 - inv->credit;

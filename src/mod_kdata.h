@@ -64,6 +64,15 @@ typedef enum {
     KD_OPT_COUNT
 } kd_opt;
 
+/* Each option's names, indexed by kd_opt (kd_opts in mod_kdata.c). */
+typedef struct {
+    const char *field;          /* addorder's field, KdataOption's key */
+    const char *json;           /* getproduct's key */
+    const char *name;           /* display name unless KdataOption says */
+} kd_opt_info;
+
+extern const kd_opt_info kd_opts[KD_OPT_COUNT];
+
 /* What one Apache process learns about one server's WHMCS while it
  * runs (kd_whmcs.c: schema, engines, catalogue).  Written after fork, so
  * each child has its own; a vhost with a pool of its own may be another

@@ -18,6 +18,9 @@
  *   not fit a kd_cents to +-LLONG_MAX (only rates far above any real
  *   tax reach that); kd_money_inclusive_tax returns 0 for rates of
  *   -100% or less, where its divisor 1 + rate is not positive.
+ * - kd_money_tax clamps each sum it taxes or returns to +-LLONG_MAX in
+ *   the same way (amount + tax1, amount - tax1, that - tax2), one at a
+ *   time; only rates far above any real tax, or negative, reach that.
  * - kd_money_format puts a '-' before the prefix ("-$1,234.56 USD"),
  *   takes a NULL prefix or suffix as "", never writes "-0" (format 4
  *   rounding -0.40 gives "0"), and on failure leaves "" in buf when
@@ -236,6 +239,39 @@ kd_cents kd_money_inclusive_tax(kd_cents amount, long long rate_milli)
         return 0;
     }
     return div_round((kd_i128)amount * rate_milli, den);
+}
+
+/* a + b, or +-LLONG_MAX when the sum leaves that range (as div_round). */
+static kd_cents add_clamped(kd_cents a, kd_cents b)
+{
+    kd_i128 v = (kd_i128)a + b;
+
+    if (v > LLONG_MAX) {
+        return LLONG_MAX;
+    }
+    return v < -LLONG_MAX ? -LLONG_MAX : (kd_cents)v;
+}
+
+kd_tax kd_money_tax(kd_cents amount, long long rate1_milli,
+                    long long rate2_milli, int inclusive, int compound)
+{
+    kd_tax t;
+    kd_cents rest;
+
+    if (inclusive) {
+        /* Level 2 is the tax in what level 1 leaves. */
+        t.tax1 = kd_money_inclusive_tax(amount, rate1_milli);
+        rest = add_clamped(amount, -t.tax1);
+        t.tax2 = kd_money_inclusive_tax(rest, rate2_milli);
+        t.net = add_clamped(rest, -t.tax2);
+    }
+    else {
+        t.tax1 = kd_money_percent(amount, rate1_milli);
+        t.tax2 = kd_money_percent(compound ? add_clamped(amount, t.tax1)
+                                           : amount, rate2_milli);
+        t.net = amount;
+    }
+    return t;
 }
 
 char *kd_money_format(char *buf, size_t bufsz, kd_cents v, int format,
@@ -504,26 +540,38 @@ static int ascii_caseeq(const char *a, const char *b)
     return 1;
 }
 
-int kd_cycle_months(const char *cycle)
+/* In price column order; One Time is priced from the monthly pair. */
+const kd_cycle kd_cycles[KD_NCYCLES] = {
+    { "monthly", "Monthly", 1, 0 },
+    { "quarterly", "Quarterly", 3, 1 },
+    { "semiannually", "Semi-Annually", 6, 2 },
+    { "annually", "Annually", 12, 3 },
+    { "biennially", "Biennially", 24, 4 },
+    { "triennially", "Triennially", 36, 5 },
+    { "onetime", "One Time", 0, 0 },
+    { "free", "Free Account", 0, -1 }
+};
+
+const kd_cycle *kd_cycle_by_sys(const char *sys)
 {
-    /* WHMCS's display names, then its system names. */
-    static const struct {
-        const char *name;
-        int months;
-    } cycles[] = {
-        { "Monthly", 1 }, { "Quarterly", 3 }, { "Semi-Annually", 6 },
-        { "Annually", 12 }, { "Biennially", 24 }, { "Triennially", 36 },
-        { "One Time", 0 }, { "Free Account", 0 },
-        { "semiannually", 6 }, { "onetime", 0 }, { "free", 0 }
-    };
     size_t i;
 
-    if (cycle == NULL) {
-        return -1;
+    for (i = 0; sys != NULL && i < KD_NCYCLES; i++) {
+        if (ascii_caseeq(sys, kd_cycles[i].sys)) {
+            return &kd_cycles[i];
+        }
     }
-    for (i = 0; i < sizeof(cycles) / sizeof(cycles[0]); i++) {
-        if (ascii_caseeq(cycle, cycles[i].name)) {
-            return cycles[i].months;
+    return NULL;
+}
+
+int kd_cycle_months(const char *cycle)
+{
+    size_t i;
+
+    for (i = 0; cycle != NULL && i < KD_NCYCLES; i++) {
+        if (ascii_caseeq(cycle, kd_cycles[i].display)
+            || ascii_caseeq(cycle, kd_cycles[i].sys)) {
+            return kd_cycles[i].months;
         }
     }
     return -1;

@@ -53,6 +53,26 @@ kd_cents kd_money_percent(kd_cents amount, long long rate_milli);
  */
 kd_cents kd_money_inclusive_tax(kd_cents amount, long long rate_milli);
 
+/** A taxed amount split as an invoice shows it (kd_money_tax). */
+typedef struct {
+    kd_cents net;               /* what the amount adds to the subtotal */
+    kd_cents tax1;              /* level 1 (tblinvoices.tax) */
+    kd_cents tax2;              /* level 2 (tblinvoices.tax2) */
+} kd_tax;
+
+/**
+ * WHMCS's two-level tax on a taxable amount (updateInvoiceTotal), rates
+ * in thousandths of a percent (kd_rate_parse).  Exclusive: the taxes
+ * come on top, tax1 = amount x rate1, tax2 = amount x rate2, or
+ * (amount + tax1) x rate2 when level 2 is compound; net = amount.
+ * Inclusive: the amount already holds both, tax1 is the rate1 tax in
+ * amount, tax2 the rate2 tax in amount - tax1 (compound plays no part),
+ * net = amount - tax1 - tax2.  Each tax is rounded once, half away from
+ * zero (kd_money_percent, kd_money_inclusive_tax).
+ */
+kd_tax kd_money_tax(kd_cents amount, long long rate1_milli,
+                    long long rate2_milli, int inclusive, int compound);
+
 /**
  * WHMCS currency display: prefix + number + suffix, with format
  * 1 "1234.56", 2 "1,234.56", 3 "1.234,56", 4 "1,234" (rounded to whole
@@ -92,6 +112,38 @@ kd_date kd_date_local(time_t t);
  * ISO form).  buf >= 11.
  */
 char *kd_date_format(char *buf, const kd_date *d, const char *fmt);
+
+/** WHMCS's billing cycles, in the order of its price columns. */
+typedef enum {
+    KD_CYCLE_MONTHLY = 0,
+    KD_CYCLE_QUARTERLY,
+    KD_CYCLE_SEMIANNUALLY,
+    KD_CYCLE_ANNUALLY,
+    KD_CYCLE_BIENNIALLY,
+    KD_CYCLE_TRIENNIALLY,
+    KD_CYCLE_ONETIME,
+    KD_CYCLE_FREE,
+    KD_NCYCLES
+} kd_cycle_id;
+
+/** One billing cycle, under both of WHMCS's names. */
+typedef struct {
+    const char *sys;            /* system name, what the API takes */
+    const char *display;        /* display name (tblhosting.billingcycle) */
+    int months;                 /* 1..36; 0 for One Time / Free Account */
+    int price_col;              /* tblpricing column pair: 0 msetupfee and
+                                 * monthly ... 5 tsetupfee and
+                                 * triennially; -1 nothing to price */
+} kd_cycle;
+
+/** The cycles, indexed by kd_cycle_id. */
+extern const kd_cycle kd_cycles[KD_NCYCLES];
+
+/**
+ * The cycle with this system name ("semiannually"), compared ASCII
+ * case-insensitively; NULL if none.
+ */
+const kd_cycle *kd_cycle_by_sys(const char *sys);
 
 /**
  * Months in a WHMCS billing cycle, by display name ("Monthly",

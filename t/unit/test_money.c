@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * Unit tests for kd_money.c: amounts, rates, tax, currency formats and
- * WHMCS's (PHP mktime) date arithmetic.
+ * Unit tests for kd_money.c: amounts, rates, tax, currency formats,
+ * WHMCS's (PHP mktime) date arithmetic and its billing cycles.
  */
 
 #define _POSIX_C_SOURCE 200809L     /* setenv, tzset */
@@ -283,6 +283,119 @@ static void test_inclusive(void)
     }
     is_int(bad, 0, "inclusive: -200.00..200.00 at 12 rates match the "
            "definition");
+}
+
+static void tax_is(kd_cents amount, long long r1, long long r2, int incl,
+                   int compound, kd_cents net, kd_cents t1, kd_cents t2)
+{
+    kd_tax t = kd_money_tax(amount, r1, r2, incl, compound);
+    char label[200];
+
+    snprintf(label, sizeof(label), "tax %lld @ %lld, %lld %s%s = net %lld, "
+             "tax %lld, tax2 %lld", amount, r1, r2,
+             incl ? "inclusive" : "exclusive", compound ? " compound" : "",
+             net, t1, t2);
+    if (!ok(t.net == net && t.tax1 == t1 && t.tax2 == t2, label)) {
+        diag("got net %lld, tax %lld, tax2 %lld", t.net, t.tax1, t.tax2);
+    }
+}
+
+/* The two taxes as addorder and the invoice recalculation both wrote
+ * them before kd_money_tax: it must give the same in every case. */
+static kd_tax tax_as_before(kd_cents sub, long long r1, long long r2,
+                            int incl, int compound)
+{
+    kd_tax t;
+
+    t.net = sub;
+    if (incl) {
+        t.tax1 = kd_money_inclusive_tax(sub, r1);
+        t.tax2 = kd_money_inclusive_tax(sub - t.tax1, r2);
+        t.net -= t.tax1 + t.tax2;
+    }
+    else {
+        t.tax1 = kd_money_percent(sub, r1);
+        t.tax2 = kd_money_percent(sub + (compound ? t.tax1 : 0), r2);
+    }
+    return t;
+}
+
+static void test_tax(void)
+{
+    static const long long rates[] = {
+        0, 1, 5000, 9975, 10000, 12500, 16667, 20000, 100000
+    };
+    long long a;
+    size_t i, j;
+    int m, bad = 0;
+
+    /* Exclusive: the taxes come on top, the net is the amount. */
+    tax_is(10000, 10000, 5000, 0, 0, 10000, 1000, 500);
+    tax_is(10000, 10000, 5000, 0, 1, 10000, 1000, 550);
+    tax_is(30000000, 10000, 0, 0, 0, 30000000, 3000000, 0);
+    /* GST 5% and QST 9.975%: 9.975 is a tie, 10.47375 is not. */
+    tax_is(10000, 5000, 9975, 0, 0, 10000, 500, 998);
+    tax_is(10000, 5000, 9975, 0, 1, 10000, 500, 1047);
+    /* Rounding half away from zero, at each level. */
+    tax_is(5, 10000, 0, 0, 0, 5, 1, 0);
+    tax_is(-5, 10000, 0, 0, 0, -5, -1, 0);
+    tax_is(4, 10000, 0, 0, 0, 4, 0, 0);
+    tax_is(1000, 5000, 5000, 0, 0, 1000, 50, 50);
+    tax_is(1000, 5000, 5000, 0, 1, 1000, 50, 53);
+    tax_is(-1000, 5000, 5000, 0, 1, -1000, -50, -53);
+    /* Zero rates, and a level 2 rule only. */
+    tax_is(12345, 0, 0, 0, 0, 12345, 0, 0);
+    tax_is(12345, 0, 0, 0, 1, 12345, 0, 0);
+    tax_is(10000, 0, 10000, 0, 0, 10000, 0, 1000);
+    tax_is(10000, 0, 10000, 0, 1, 10000, 0, 1000);
+    tax_is(0, 10000, 5000, 0, 1, 0, 0, 0);
+
+    /* Inclusive: both come out of the amount; compound plays no part. */
+    tax_is(11550, 10000, 5000, 1, 0, 10000, 1050, 500);
+    tax_is(11550, 10000, 5000, 1, 1, 10000, 1050, 500);
+    tax_is(11000, 10000, 0, 1, 0, 10000, 1000, 0);
+    /* 9.0909 and 432.905: each rounded once, level 2 on what is left. */
+    tax_is(10000, 10000, 5000, 1, 0, 8658, 909, 433);
+    tax_is(-10000, 10000, 5000, 1, 0, -8658, -909, -433);
+    /* Ties at 100%: 0.015 and then 0.005 round away from zero. */
+    tax_is(3, 100000, 100000, 1, 0, 0, 2, 1);
+    tax_is(-3, 100000, 100000, 1, 1, 0, -2, -1);
+    tax_is(1, 100000, 0, 1, 0, 0, 1, 0);
+    tax_is(12345, 0, 0, 1, 0, 12345, 0, 0);
+    tax_is(12345, 0, 0, 1, 1, 12345, 0, 0);
+    tax_is(11000, 0, 10000, 1, 0, 10000, 0, 1000);
+    tax_is(0, 10000, 5000, 1, 0, 0, 0, 0);
+
+    /* Far beyond any real tax, sums clamp as the products do. */
+    tax_is(KD_CENTS_MAX, 9999999999LL, 9999999999LL, 0, 1, KD_CENTS_MAX,
+           LLONG_MAX, LLONG_MAX);
+    tax_is(-KD_CENTS_MAX, 9999999999LL, 9999999999LL, 0, 1,
+           -KD_CENTS_MAX, -LLONG_MAX, -LLONG_MAX);
+    tax_is(KD_CENTS_MAX, -99999, 0, 1, 0, LLONG_MAX, -LLONG_MAX, 0);
+    tax_is(KD_CENTS_MAX, 9999999999LL, 9999999999LL, 1, 0, 999980,
+           9999900000999979LL, 99998000040LL);
+
+    /* The same as the code it replaces, wherever that had no overflow. */
+    for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+        for (j = 0; j < sizeof(rates) / sizeof(rates[0]); j++) {
+            for (m = 0; m < 4; m++) {
+                for (a = -20000; a <= 20000; a += 7) {
+                    kd_tax t = kd_money_tax(a, rates[i], rates[j], m & 1,
+                                            m >> 1);
+                    kd_tax w = tax_as_before(a, rates[i], rates[j], m & 1,
+                                             m >> 1);
+
+                    if ((t.net != w.net || t.tax1 != w.tax1
+                         || t.tax2 != w.tax2) && bad++ < 5) {
+                        diag("amount %lld rates %lld %lld mode %d", a,
+                             rates[i], rates[j], m);
+                    }
+                }
+            }
+        }
+    }
+    is_int(bad, 0, "tax: -200.00..200.00, 81 rate pairs, 4 modes: as "
+           "addorder and the recalculation computed it");
 }
 
 static void fmt_is(kd_cents v, int format, const char *prefix,
@@ -621,17 +734,55 @@ static void test_cycle(void)
     is_int(kd_cycle_months(NULL), -1, "cycle_months NULL");
 }
 
+static void cycle_row(kd_cycle_id id, const char *sys, const char *display,
+                      int months, int col)
+{
+    const kd_cycle *c = &kd_cycles[id];
+
+    ok(!strcmp(c->sys, sys) && !strcmp(c->display, display)
+       && c->months == months && c->price_col == col,
+       nm("kd_cycles: %s", sys));
+    ok(kd_cycle_by_sys(sys) == c, nm("cycle_by_sys '%s'", sys));
+    is_int(kd_cycle_months(display), months, nm("  months of '%s'",
+                                                display));
+}
+
+static void test_cycle_table(void)
+{
+    cycle_row(KD_CYCLE_MONTHLY, "monthly", "Monthly", 1, 0);
+    cycle_row(KD_CYCLE_QUARTERLY, "quarterly", "Quarterly", 3, 1);
+    cycle_row(KD_CYCLE_SEMIANNUALLY, "semiannually", "Semi-Annually", 6, 2);
+    cycle_row(KD_CYCLE_ANNUALLY, "annually", "Annually", 12, 3);
+    cycle_row(KD_CYCLE_BIENNIALLY, "biennially", "Biennially", 24, 4);
+    cycle_row(KD_CYCLE_TRIENNIALLY, "triennially", "Triennially", 36, 5);
+    cycle_row(KD_CYCLE_ONETIME, "onetime", "One Time", 0, 0);
+    cycle_row(KD_CYCLE_FREE, "free", "Free Account", 0, -1);
+
+    ok(kd_cycle_by_sys("SemiAnnually") == &kd_cycles[KD_CYCLE_SEMIANNUALLY],
+       "cycle_by_sys ignores ASCII case");
+    /* The API takes system names only. */
+    ok(kd_cycle_by_sys("Semi-Annually") == NULL,
+       "cycle_by_sys 'Semi-Annually': a display name is not one");
+    ok(kd_cycle_by_sys("One Time") == NULL, "cycle_by_sys 'One Time'");
+    ok(kd_cycle_by_sys("") == NULL, "cycle_by_sys ''");
+    ok(kd_cycle_by_sys("monthly ") == NULL, "cycle_by_sys 'monthly '");
+    ok(kd_cycle_by_sys("weekly") == NULL, "cycle_by_sys 'weekly'");
+    ok(kd_cycle_by_sys(NULL) == NULL, "cycle_by_sys NULL");
+}
+
 int main(void)
 {
     test_money_parse();
     test_rate();
     test_percent();
     test_inclusive();
+    test_tax();
     test_format();
     test_date_parse();
     test_date_add();
     test_date_local();
     test_date_format();
     test_cycle();
+    test_cycle_table();
     return done_testing();
 }
