@@ -43,9 +43,18 @@ enum {
     KD_GI_SUBTOTAL, KD_GI_CREDIT, KD_GI_TAX, KD_GI_TAX2, KD_GI_TOTAL,
     KD_GI_RATE, KD_GI_RATE2, KD_GI_STATUS, KD_GI_METHOD, KD_GI_NOTES
 };
-/* Columns of a 'c' row (a transaction), from KD_GI_ID on. */
-#define KD_GI_AMOUNTIN (KD_GI_ID + 6)
-#define KD_GI_AMOUNTOUT (KD_GI_ID + 8)
+/* Columns of a 'b' row (an item) and of a 'c' row (a transaction), from
+ * KD_GI_ID on, in the order KD_GETINVOICE_REST selects them. */
+enum {
+    KD_GI_IT_ID = KD_GI_ID, KD_GI_IT_TYPE, KD_GI_IT_RELID, KD_GI_IT_DESC,
+    KD_GI_IT_AMOUNT, KD_GI_IT_TAXED
+};
+enum {
+    KD_GI_TX_ID = KD_GI_ID, KD_GI_TX_USERID, KD_GI_TX_CURRENCY,
+    KD_GI_TX_GATEWAY, KD_GI_TX_DATE, KD_GI_TX_DESC, KD_GI_TX_AMOUNTIN,
+    KD_GI_TX_FEES, KD_GI_TX_AMOUNTOUT, KD_GI_TX_RATE, KD_GI_TX_TRANSID,
+    KD_GI_TX_INVOICEID, KD_GI_TX_REFUNDID
+};
 /* Items and transactions use the columns from KD_GI_ID on, each as
  * text: a UNION gives a column one type for all its rows, and a decimal
  * of another scale would reformat the invoice's own amounts. */
@@ -73,13 +82,6 @@ enum {
     KD_C("a.invoiceid") KD_C("a.refundid") "NULL, NULL, NULL, NULL " \
     "FROM tblaccounts a WHERE a.invoiceid = %d"
 
-/* Columns of a transaction, as WHMCS's GetInvoice names them. */
-static const char *const kd_tx_names[] = {
-    "id", "userid", "currency", "gateway", "date", "description",
-    "amountin", "fees", "amountout", "rate", "transid", "invoiceid",
-    "refundid", NULL
-};
-
 /* getinvoiceproduct: the caller, the service (h.id NULL: not theirs),
  * then its invoices, one row per Hosting line, found through WHMCS's
  * tblinvoiceitems (userid, type, relid) index however many invoices
@@ -97,7 +99,13 @@ static const char *const kd_tx_names[] = {
     "AND it.type = 'Hosting' AND it.relid = h.id " \
     "LEFT JOIN tblinvoices i ON i.id = it.invoiceid AND i.userid = c.id " \
     "AND (%s = '' OR i.status = %s) WHERE c.id = %d"
-#define KD_IP (KD_CALLER_NCOLS + 1)     /* first invoice column */
+enum {
+    KD_IP_SERVICE = KD_CALLER_NCOLS,    /* h.id */
+    KD_IP_ID,                           /* first invoice column */
+    KD_IP_USERID, KD_IP_NUM, KD_IP_DATE, KD_IP_DUEDATE, KD_IP_DATEPAID,
+    KD_IP_SUBTOTAL, KD_IP_CREDIT, KD_IP_TAX, KD_IP_TAX2, KD_IP_TOTAL,
+    KD_IP_RATE, KD_IP_RATE2, KD_IP_STATUS, KD_IP_METHOD, KD_IP_NOTES
+};
 
 const kd_stmt kd_stmts_invoice[] = {
     {"kd_getinvoice7", "SELECT 'a', " KD_CALLER_COLS7 KD_GETINVOICE_COLS
@@ -154,6 +162,131 @@ static void kd_set_money(apr_pool_t *p, json_t *o, const char *k,
     json_object_set_new_nocheck(o, k, json_string(kd_cents_str(p, v)));
 }
 
+/* How a column reads in a reply. */
+typedef enum {
+    KD_COL_TEXT,                /* a string, as stored ("" for NULL) */
+    KD_COL_INT,                 /* a JSON number; never NULL */
+    KD_COL_MONEY,               /* a string with two decimals */
+    KD_COL_RATE,                /* a tax rate, "10.00" or "10.125" */
+    KD_COL_BALANCE              /* money, less what was paid */
+} kd_col_kind;
+
+/* One key of a reply object: the column its value comes from, and how
+ * it reads.  A map is a list of them in the reply's key order (the
+ * tests compare bodies byte for byte), ended by a NULL key. */
+typedef struct {
+    const char *key;
+    int col;
+    kd_col_kind kind;
+} kd_col;
+
+/* getinvoice's invoice ('a' row), as WHMCS's GetInvoice shows it. */
+static const kd_col kd_gi_invoice[] = {
+    {"invoiceid", KD_GI_ID, KD_COL_TEXT},
+    {"invoicenum", KD_GI_NUM, KD_COL_TEXT},
+    {"userid", KD_GI_USERID, KD_COL_TEXT},
+    {"date", KD_GI_DATE, KD_COL_TEXT},
+    {"duedate", KD_GI_DUEDATE, KD_COL_TEXT},
+    {"datepaid", KD_GI_DATEPAID, KD_COL_TEXT},
+    {"lastcaptureattempt", KD_GI_CAPTURE, KD_COL_TEXT},
+    {"subtotal", KD_GI_SUBTOTAL, KD_COL_MONEY},
+    {"credit", KD_GI_CREDIT, KD_COL_MONEY},
+    {"tax", KD_GI_TAX, KD_COL_MONEY},
+    {"tax2", KD_GI_TAX2, KD_COL_MONEY},
+    {"total", KD_GI_TOTAL, KD_COL_MONEY},
+    /* What is left to pay: the total less what tblaccounts records as
+     * paid (credit has already come off the total). */
+    {"balance", KD_GI_TOTAL, KD_COL_BALANCE},
+    {"taxrate", KD_GI_RATE, KD_COL_RATE},
+    {"taxrate2", KD_GI_RATE2, KD_COL_RATE},
+    {"status", KD_GI_STATUS, KD_COL_TEXT},
+    {"paymentmethod", KD_GI_METHOD, KD_COL_TEXT},
+    {"notes", KD_GI_NOTES, KD_COL_TEXT},
+    {NULL, 0, KD_COL_TEXT}
+};
+
+/* An item ('b' row) of getinvoice's items.item. */
+static const kd_col kd_gi_item[] = {
+    {"id", KD_GI_IT_ID, KD_COL_TEXT},
+    {"type", KD_GI_IT_TYPE, KD_COL_TEXT},
+    {"relid", KD_GI_IT_RELID, KD_COL_TEXT},
+    {"description", KD_GI_IT_DESC, KD_COL_TEXT},
+    {"amount", KD_GI_IT_AMOUNT, KD_COL_MONEY},
+    {"taxed", KD_GI_IT_TAXED, KD_COL_TEXT},
+    {NULL, 0, KD_COL_TEXT}
+};
+
+/* A payment ('c' row) of getinvoice's transactions.transaction: every
+ * column as tblaccounts holds it. */
+static const kd_col kd_gi_transaction[] = {
+    {"id", KD_GI_TX_ID, KD_COL_TEXT},
+    {"userid", KD_GI_TX_USERID, KD_COL_TEXT},
+    {"currency", KD_GI_TX_CURRENCY, KD_COL_TEXT},
+    {"gateway", KD_GI_TX_GATEWAY, KD_COL_TEXT},
+    {"date", KD_GI_TX_DATE, KD_COL_TEXT},
+    {"description", KD_GI_TX_DESC, KD_COL_TEXT},
+    {"amountin", KD_GI_TX_AMOUNTIN, KD_COL_TEXT},
+    {"fees", KD_GI_TX_FEES, KD_COL_TEXT},
+    {"amountout", KD_GI_TX_AMOUNTOUT, KD_COL_TEXT},
+    {"rate", KD_GI_TX_RATE, KD_COL_TEXT},
+    {"transid", KD_GI_TX_TRANSID, KD_COL_TEXT},
+    {"invoiceid", KD_GI_TX_INVOICEID, KD_COL_TEXT},
+    {"refundid", KD_GI_TX_REFUNDID, KD_COL_TEXT},
+    {NULL, 0, KD_COL_TEXT}
+};
+
+/* An invoice of getinvoiceproduct's data, as the seed API shows a
+ * tblinvoices row (the id a number). */
+static const kd_col kd_ip_invoice[] = {
+    {"id", KD_IP_ID, KD_COL_INT},
+    {"userid", KD_IP_USERID, KD_COL_TEXT},
+    {"invoicenum", KD_IP_NUM, KD_COL_TEXT},
+    {"date", KD_IP_DATE, KD_COL_TEXT},
+    {"duedate", KD_IP_DUEDATE, KD_COL_TEXT},
+    {"datepaid", KD_IP_DATEPAID, KD_COL_TEXT},
+    {"subtotal", KD_IP_SUBTOTAL, KD_COL_MONEY},
+    {"credit", KD_IP_CREDIT, KD_COL_MONEY},
+    {"tax", KD_IP_TAX, KD_COL_MONEY},
+    {"tax2", KD_IP_TAX2, KD_COL_MONEY},
+    {"total", KD_IP_TOTAL, KD_COL_MONEY},
+    {"taxrate", KD_IP_RATE, KD_COL_RATE},
+    {"taxrate2", KD_IP_RATE2, KD_COL_RATE},
+    {"status", KD_IP_STATUS, KD_COL_TEXT},
+    {"paymentmethod", KD_IP_METHOD, KD_COL_TEXT},
+    {"notes", KD_IP_NOTES, KD_COL_TEXT},
+    {NULL, 0, KD_COL_TEXT}
+};
+
+/* Row i of rows set on o as map says, in the map's order; paid is what
+ * a KD_COL_BALANCE takes off its column. */
+static void kd_row_json(apr_pool_t *p, json_t *o, const kd_rows *rows,
+                        int i, const kd_col *map, kd_cents paid)
+{
+    const char *v;
+
+    for (; map->key; map++) {
+        v = kd_rows_get(rows, i, map->col);
+        switch (map->kind) {
+        case KD_COL_TEXT:
+            kd_set(o, map->key, v);
+            break;
+        case KD_COL_INT:
+            json_object_set_new_nocheck(o, map->key,
+                                        json_integer(apr_atoi64(v)));
+            break;
+        case KD_COL_MONEY:
+            kd_set_money(p, o, map->key, kd_cents_of(v));
+            break;
+        case KD_COL_RATE:
+            kd_set(o, map->key, kd_rate_text(p, v));
+            break;
+        case KD_COL_BALANCE:
+            kd_set_money(p, o, map->key, kd_cents_of(v) - paid);
+            break;
+        }
+    }
+}
+
 /* Whether an invoice's payment method is a card gateway (its "type"
  * setting is CC), from the catalogue snapshot; a gateway it does not
  * know (set up since) loads a new one. */
@@ -180,16 +313,17 @@ static int kd_cc_gateway(kd_req *kr, const char *method, int *cc)
     return KD_NEXT;
 }
 
-int kd_ep_getinvoice(kd_req *kr)
+/*
+ * getinvoice's round trip, with the caller's row ('a') moved first, the
+ * caller checked and the invoice found theirs (403 otherwise).
+ */
+static int kd_getinvoice_load(kd_req *kr, kd_rows **rowsp)
 {
     apr_pool_t *p = kr->r->pool;
     const char *args[5], *iid_s, *cid_s;
     long long iid;
     kd_rows *rows;
-    json_t *body, *items, *txs, *o;
-    kd_sorted *sorted;
-    kd_cents paid = 0;
-    int rc, i, j, c, v8, n = 0, nsorted, cc;
+    int rc, i, v8, n = 0;
 
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
@@ -225,51 +359,56 @@ int kd_ep_getinvoice(kd_req *kr)
     if (!kd_auth_allowed(kr) || !kd_rows_get(rows, 0, KD_GI_ID)) {
         return kd_denied(kr);
     }
+    *rowsp = rows;
+    return KD_NEXT;
+}
+
+/* What the 'c' rows record as paid towards the invoice: in less out. */
+static kd_cents kd_getinvoice_paid(const kd_rows *rows)
+{
+    kd_cents paid = 0;
+    int i;
 
     for (i = 1; i < kd_rows_count(rows); i++) {
         if (*kd_rows_get(rows, i, KD_GI_KIND) == 'c') {
-            paid += kd_cents_of(kd_rows_get(rows, i, KD_GI_AMOUNTIN))
-                    - kd_cents_of(kd_rows_get(rows, i, KD_GI_AMOUNTOUT));
+            paid += kd_cents_of(kd_rows_get(rows, i, KD_GI_TX_AMOUNTIN))
+                    - kd_cents_of(kd_rows_get(rows, i, KD_GI_TX_AMOUNTOUT));
         }
     }
+    return paid;
+}
 
-    body = json_object();
+/* The reply's invoice keys, then whether its gateway takes cards (which
+ * may read the catalogue, and so fail). */
+static int kd_getinvoice_head(kd_req *kr, const kd_rows *rows,
+                              json_t **bodyp)
+{
+    json_t *body = json_object();
+    int rc, cc;
+
     kd_set(body, "result", "success");
-    kd_set(body, "invoiceid", kd_rows_get(rows, 0, KD_GI_ID));
-    kd_set(body, "invoicenum", kd_rows_get(rows, 0, KD_GI_NUM));
-    kd_set(body, "userid", kd_rows_get(rows, 0, KD_GI_USERID));
-    kd_set(body, "date", kd_rows_get(rows, 0, KD_GI_DATE));
-    kd_set(body, "duedate", kd_rows_get(rows, 0, KD_GI_DUEDATE));
-    kd_set(body, "datepaid", kd_rows_get(rows, 0, KD_GI_DATEPAID));
-    kd_set(body, "lastcaptureattempt", kd_rows_get(rows, 0, KD_GI_CAPTURE));
-    kd_set_money(p, body, "subtotal",
-                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_SUBTOTAL)));
-    kd_set_money(p, body, "credit",
-                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_CREDIT)));
-    kd_set_money(p, body, "tax", kd_cents_of(kd_rows_get(rows, 0, KD_GI_TAX)));
-    kd_set_money(p, body, "tax2",
-                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TAX2)));
-    kd_set_money(p, body, "total",
-                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TOTAL)));
-    /* What is left to pay: the total less what tblaccounts records as
-     * paid (credit has already come off the total). */
-    kd_set_money(p, body, "balance",
-                 kd_cents_of(kd_rows_get(rows, 0, KD_GI_TOTAL)) - paid);
-    kd_set(body, "taxrate",
-           kd_rate_text(p, kd_rows_get(rows, 0, KD_GI_RATE)));
-    kd_set(body, "taxrate2",
-           kd_rate_text(p, kd_rows_get(rows, 0, KD_GI_RATE2)));
-    kd_set(body, "status", kd_rows_get(rows, 0, KD_GI_STATUS));
-    kd_set(body, "paymentmethod", kd_rows_get(rows, 0, KD_GI_METHOD));
-    kd_set(body, "notes", kd_rows_get(rows, 0, KD_GI_NOTES));
+    kd_row_json(kr->r->pool, body, rows, 0, kd_gi_invoice,
+                kd_getinvoice_paid(rows));
     if ((rc = kd_cc_gateway(kr, kd_rows_get(rows, 0, KD_GI_METHOD),
                             &cc)) != KD_NEXT) {
         json_decref(body);
         return rc;
     }
     json_object_set_new_nocheck(body, "ccgateway", json_boolean(cc));
+    *bodyp = body;
+    return KD_NEXT;
+}
 
-    /* Row 0 is the invoice; the rest in order of kind, then id. */
+/* items.item and transactions.transaction from the rows after the
+ * invoice, in order of kind, then id.  No transactions at all read as
+ * "", not as an empty list. */
+static void kd_getinvoice_lines(apr_pool_t *p, const kd_rows *rows,
+                                json_t *body)
+{
+    json_t *items, *txs, *o;
+    kd_sorted *sorted;
+    int i, item, nsorted;
+
     nsorted = kd_rows_count(rows) - 1;
     sorted = apr_palloc(p, sizeof(*sorted) * (nsorted + 1));
     for (i = 0; i < nsorted; i++) {
@@ -281,29 +420,12 @@ int kd_ep_getinvoice(kd_req *kr)
 
     items = json_array();
     txs = json_array();
-    for (j = 0; j < nsorted; j++) {
-        const char *kind;
-
-        i = sorted[j].row;
-        kind = kd_rows_get(rows, i, KD_GI_KIND);
-
+    for (i = 0; i < nsorted; i++) {
+        item = sorted[i].kind == 'b';
         o = json_object();
-        if (*kind == 'b') {
-            kd_set(o, "id", kd_rows_get(rows, i, KD_GI_ID));
-            kd_set(o, "type", kd_rows_get(rows, i, KD_GI_ID + 1));
-            kd_set(o, "relid", kd_rows_get(rows, i, KD_GI_ID + 2));
-            kd_set(o, "description", kd_rows_get(rows, i, KD_GI_ID + 3));
-            kd_set_money(p, o, "amount",
-                         kd_cents_of(kd_rows_get(rows, i, KD_GI_ID + 4)));
-            kd_set(o, "taxed", kd_rows_get(rows, i, KD_GI_ID + 5));
-            json_array_append_new(items, o);
-        }
-        else {
-            for (c = 0; kd_tx_names[c]; c++) {
-                kd_set(o, kd_tx_names[c], kd_rows_get(rows, i, KD_GI_ID + c));
-            }
-            json_array_append_new(txs, o);
-        }
+        kd_row_json(p, o, rows, sorted[i].row,
+                    item ? kd_gi_item : kd_gi_transaction, 0);
+        json_array_append_new(item ? items : txs, o);
     }
     o = json_object();
     json_object_set_new_nocheck(o, "item", items);
@@ -317,36 +439,54 @@ int kd_ep_getinvoice(kd_req *kr)
         json_object_set_new_nocheck(o, "transaction", txs);
         json_object_set_new_nocheck(body, "transactions", o);
     }
+}
+
+int kd_ep_getinvoice(kd_req *kr)
+{
+    kd_rows *rows = NULL;
+    json_t *body;
+    int rc;
+
+    if ((rc = kd_getinvoice_load(kr, &rows)) != KD_NEXT
+        || (rc = kd_getinvoice_head(kr, rows, &body)) != KD_NEXT) {
+        return rc;
+    }
+    kd_getinvoice_lines(kr->r->pool, rows, body);
     return kd_reply(kr, HTTP_OK, body);
 }
 
-int kd_ep_getinvoiceproduct(kd_req *kr)
+/* getinvoiceproduct's optional status: "" for none, else one of WHMCS's
+ * invoice statuses (400 for any other word). */
+static int kd_invoiceproduct_status(kd_req *kr, const char **status)
+{
+    const char *s = kd_arg(kr, "status");
+    int i;
+
+    *status = s ? s : "";
+    if (!**status) {
+        return KD_NEXT;
+    }
+    for (i = 0; kd_invoice_statuses[i]; i++) {
+        if (!strcmp(*status, kd_invoice_statuses[i])) {
+            return KD_NEXT;
+        }
+    }
+    return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                    "Invalid status: valid values are Unpaid,Paid,"
+                    "Cancelled,Refunded,Collections,Draft,"
+                    "Payment Pending");
+}
+
+/* getinvoiceproduct's round trip, with the caller checked and the
+ * service found theirs (403 otherwise). */
+static int kd_invoiceproduct_load(kd_req *kr, long long sid,
+                                  const char *status, kd_rows **rowsp)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *status = kd_arg(kr, "status"), *args[5];
-    long long sid;
+    const char *args[5];
     kd_rows *rows;
-    kd_sorted *sorted;
-    json_t *body, *data, *o;
-    int rc, i, j, v8, n = 0;
+    int rc, v8, n = 0;
 
-    if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
-        return rc;
-    }
-    status = status ? status : "";
-    if (*status) {
-        for (i = 0; kd_invoice_statuses[i]; i++) {
-            if (!strcmp(status, kd_invoice_statuses[i])) {
-                break;
-            }
-        }
-        if (!kd_invoice_statuses[i]) {
-            return kd_error(kr, HTTP_BAD_REQUEST, "message",
-                            "Invalid status: valid values are Unpaid,Paid,"
-                            "Cancelled,Refunded,Collections,Draft,"
-                            "Payment Pending");
-        }
-    }
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
@@ -357,68 +497,71 @@ int kd_ep_getinvoiceproduct(kd_req *kr)
     args[n++] = status;
     args[n++] = status;
     args[n++] = kd_id(p, kr->caller.client_id);
+    /* The caller and the service are the same on every row. */
     rc = kd_db_select_common(kr, v8 ? "kd_invoiceproduct8"
                                     : "kd_invoiceproduct7",
-                             &rows, n, args, KD_IP);
+                             &rows, n, args, KD_IP_ID);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
-    if (!kd_auth_allowed(kr)
-        || !kd_rows_get(rows, 0, KD_CALLER_NCOLS)) {
+    if (!kd_auth_allowed(kr) || !kd_rows_get(rows, 0, KD_IP_SERVICE)) {
         return kd_error(kr, HTTP_FORBIDDEN, "messages",
                         "Product not exists or Permission denied!");
     }
+    *rowsp = rows;
+    return KD_NEXT;
+}
 
-    /* One entry per invoice (an invoice may bill the service on more
-     * than one line), newest first. */
+/* data: one entry per invoice (an invoice may bill the service on more
+ * than one line), newest first. */
+static json_t *kd_invoiceproduct_data(apr_pool_t *p, const kd_rows *rows)
+{
+    kd_sorted *sorted;
+    json_t *data, *o;
+    int i, n;
+
     sorted = apr_palloc(p, sizeof(*sorted) * (kd_rows_count(rows) + 1));
     for (i = 0, n = 0; i < kd_rows_count(rows); i++) {
-        if (!kd_rows_get(rows, i, KD_IP)) {
+        if (!kd_rows_get(rows, i, KD_IP_ID)) {
             continue;           /* the service, with no invoice */
         }
         sorted[n].row = i;
-        sorted[n].id = apr_atoi64(kd_rows_get(rows, i, KD_IP));
-        sorted[n].date = kd_rows_get(rows, i, KD_IP + 3);
+        sorted[n].id = apr_atoi64(kd_rows_get(rows, i, KD_IP_ID));
+        sorted[n].date = kd_rows_get(rows, i, KD_IP_DATE);
         sorted[n].date = sorted[n].date ? sorted[n].date : "";
         n++;
     }
     qsort(sorted, (size_t)n, sizeof(*sorted), kd_newest_first);
 
     data = json_array();
-    for (j = 0; j < n; j++) {
-        i = sorted[j].row;
-        if (j && sorted[j].id == sorted[j - 1].id) {
+    for (i = 0; i < n; i++) {
+        if (i && sorted[i].id == sorted[i - 1].id) {
             continue;
         }
         o = json_object();
-        json_object_set_new_nocheck(o, "id", json_integer(apr_atoi64(
-                                kd_rows_get(rows, i, KD_IP))));
-        kd_set(o, "userid", kd_rows_get(rows, i, KD_IP + 1));
-        kd_set(o, "invoicenum", kd_rows_get(rows, i, KD_IP + 2));
-        kd_set(o, "date", kd_rows_get(rows, i, KD_IP + 3));
-        kd_set(o, "duedate", kd_rows_get(rows, i, KD_IP + 4));
-        kd_set(o, "datepaid", kd_rows_get(rows, i, KD_IP + 5));
-        kd_set_money(p, o, "subtotal",
-                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 6)));
-        kd_set_money(p, o, "credit",
-                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 7)));
-        kd_set_money(p, o, "tax",
-                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 8)));
-        kd_set_money(p, o, "tax2",
-                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 9)));
-        kd_set_money(p, o, "total",
-                     kd_cents_of(kd_rows_get(rows, i, KD_IP + 10)));
-        kd_set(o, "taxrate",
-               kd_rate_text(p, kd_rows_get(rows, i, KD_IP + 11)));
-        kd_set(o, "taxrate2",
-               kd_rate_text(p, kd_rows_get(rows, i, KD_IP + 12)));
-        kd_set(o, "status", kd_rows_get(rows, i, KD_IP + 13));
-        kd_set(o, "paymentmethod", kd_rows_get(rows, i, KD_IP + 14));
-        kd_set(o, "notes", kd_rows_get(rows, i, KD_IP + 15));
+        kd_row_json(p, o, rows, sorted[i].row, kd_ip_invoice, 0);
         json_array_append_new(data, o);
+    }
+    return data;
+}
+
+int kd_ep_getinvoiceproduct(kd_req *kr)
+{
+    const char *status;
+    long long sid;
+    kd_rows *rows = NULL;
+    json_t *body;
+    int rc;
+
+    if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT
+        || (rc = kd_invoiceproduct_status(kr, &status)) != KD_NEXT
+        || (rc = kd_invoiceproduct_load(kr, sid, status, &rows))
+           != KD_NEXT) {
+        return rc;
     }
     body = json_object();
     kd_set(body, "result", "true");
-    json_object_set_new_nocheck(body, "data", data);
+    json_object_set_new_nocheck(body, "data",
+                                kd_invoiceproduct_data(kr->r->pool, rows));
     return kd_reply(kr, HTTP_OK, body);
 }

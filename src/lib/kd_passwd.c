@@ -127,6 +127,28 @@ static void to_hex(char *out, const unsigned char *md, size_t n)
 }
 
 /*
+ * The digest md (mdlen bytes, in a buffer of EVP_MAX_MD_SIZE) as
+ * lowercase hex against the first hexlen characters of stored, in
+ * constant time; a digest of another length never matches.  md is
+ * wiped once compared.
+ * @return 1 on a match, 0 otherwise.
+ */
+static int hex_matches(const char *stored, size_t hexlen,
+                       unsigned char *md, unsigned int mdlen)
+{
+    char hex[2 * EVP_MAX_MD_SIZE];
+    int match;
+
+    if ((size_t)mdlen * 2 != hexlen) {
+        return 0;
+    }
+    to_hex(hex, md, mdlen);
+    match = CRYPTO_memcmp(hex, stored, hexlen) == 0;
+    OPENSSL_cleanse(md, EVP_MAX_MD_SIZE);
+    return match;
+}
+
+/*
  * crypt_rn(password, setting), compared with expect (when not NULL) in
  * constant time.  The 32 KiB struct crypt_data goes on the heap: httpd
  * worker threads have stacks we do not size.
@@ -163,10 +185,9 @@ static int md5_check(const char *stored, const char *salt,
                      const char *password, size_t pwlen)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    char hex[MD5_HEX];
     unsigned int mdlen = 0;
     EVP_MD_CTX *ctx;
-    int ok, match;
+    int ok;
 
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL) {
@@ -177,16 +198,9 @@ static int md5_check(const char *stored, const char *salt,
          && (salt == NULL
              || EVP_DigestUpdate(ctx, salt, strlen(salt)) == 1)
          && EVP_DigestUpdate(ctx, password, pwlen) == 1
-         && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1
-         && mdlen * 2 == MD5_HEX;
+         && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
     EVP_MD_CTX_free(ctx);
-    if (!ok) {
-        return 0;
-    }
-    to_hex(hex, md, MD5_HEX / 2);
-    match = CRYPTO_memcmp(hex, stored, MD5_HEX) == 0;
-    OPENSSL_cleanse(md, sizeof(md));
-    return match;
+    return ok && hex_matches(stored, MD5_HEX, md, mdlen);
 }
 
 /* hex(hmac_sha256(key, password)) against the 64 hex digits of stored. */
@@ -194,21 +208,15 @@ static int hmac_check(const char *stored, const char *key,
                       const char *password, size_t pwlen)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    char hex[SHA256_HEX];
     unsigned int mdlen = 0;
     size_t keylen = strlen(key);
-    int match;
 
     if (keylen > 0x7fffffff
         || HMAC(EVP_sha256(), key, (int)keylen,
-                (const unsigned char *)password, pwlen, md, &mdlen) == NULL
-        || mdlen * 2 != SHA256_HEX) {
+                (const unsigned char *)password, pwlen, md, &mdlen) == NULL) {
         return 0;
     }
-    to_hex(hex, md, SHA256_HEX / 2);
-    match = CRYPTO_memcmp(hex, stored, SHA256_HEX) == 0;
-    OPENSSL_cleanse(md, sizeof(md));
-    return match;
+    return hex_matches(stored, SHA256_HEX, md, mdlen);
 }
 
 int kd_pw_verify(const char *password, size_t pwlen, const char *stored)
