@@ -557,7 +557,7 @@ int kd_ep_addorder(kd_req *kr)
         return kd_denied(kr);
     }
     v8 = kr->caller.user_id > 0;
-    if ((rc = kd_idem_begin(kr)) != KD_NEXT
+    if ((rc = kd_idem_begin(kr, "addorder")) != KD_NEXT
         || (rc = kd_throttle_order(kr)) != KD_NEXT) {
         return rc;
     }
@@ -811,9 +811,6 @@ int kd_ep_addorder(kd_req *kr)
             return rc;
         }
     }
-    if ((rc = kd_db_commit(kr)) != KD_NEXT) {
-        return rc;
-    }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00701)
                   "order " KD_I64 " (service " KD_I64 ", invoice " KD_I64
                   "%s) for client " KD_I64, (apr_int64_t)orderid,
@@ -828,5 +825,5 @@ int kd_ep_addorder(kd_req *kr)
     json_object_set_new_nocheck(body, "addonids", json_string(""));
     json_object_set_new_nocheck(body, "domainids", json_string(""));
     json_object_set_new_nocheck(body, "invoiceid", json_integer(invoiceid));
-    return kd_reply(kr, HTTP_OK, body);
+    return kd_idem_commit(kr, HTTP_OK, body);
 }

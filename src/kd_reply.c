@@ -21,8 +21,8 @@ int kd_reply_raw(kd_req *kr, int status, const char *text)
     request_rec *r = kr->r;
     apr_size_t len = strlen(text);
 
-    if (kr->idem_key) {
-        kd_idem_finish(kr, status, text);
+    if (kr->idem) {
+        kd_idem_settle(kr, status, text);
     }
 
     /* Whatever of the body was not read is thrown away now; on errors
@@ -74,7 +74,7 @@ static int kd_text_add(const char *bytes, size_t n, void *data)
     return 0;
 }
 
-int kd_reply(kd_req *kr, int status, json_t *body)
+const char *kd_reply_text(kd_req *kr, json_t *body)
 {
     kd_text t = {kr->r->pool, NULL, 0, 0};
     int bad;
@@ -85,12 +85,22 @@ int kd_reply(kd_req *kr, int status, json_t *body)
     if (bad) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00101)
                       "cannot encode a reply (out of memory?)");
+        return NULL;
+    }
+    t.data[t.len] = '\0';
+    return t.data;
+}
+
+int kd_reply(kd_req *kr, int status, json_t *body)
+{
+    const char *text = kd_reply_text(kr, body);
+
+    if (!text) {
         return kd_reply_raw(kr, HTTP_INTERNAL_SERVER_ERROR,
                             "{\"result\":\"error\",\"message\":"
                             "\"Internal error\"}");
     }
-    t.data[t.len] = '\0';
-    return kd_reply_raw(kr, status, t.data);
+    return kd_reply_raw(kr, status, text);
 }
 
 int kd_error(kd_req *kr, int status, const char *key, const char *msg)

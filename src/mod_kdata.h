@@ -124,7 +124,7 @@ typedef struct {
     apr_size_t nfields;
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
     kd_caller caller;
-    const char *idem_key;       /* the Idempotency-Key entry this holds */
+    struct kd_idem *idem;       /* the Idempotency-Key this holds */
     const char *throttle_email; /* a counted login attempt, until refund */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
