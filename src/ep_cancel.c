@@ -23,6 +23,7 @@
 #include "kd_body.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
+#include "kd_idem.h"
 #include "kd_money.h"
 #include "kd_reply.h"
 #include "kd_whmcs.h"
@@ -144,7 +145,8 @@ int kd_ep_cancelrequest(kd_req *kr)
     if (!kd_auth_allowed(kr)) {
         return kd_denied(kr);
     }
-    if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
+    if ((rc = kd_idem_begin(kr, "cancelrequest")) != KD_NEXT
+        || (rc = kd_settings_load(kr, &s)) != KD_NEXT
         || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
         return rc;
     }
@@ -187,11 +189,8 @@ int kd_ep_cancelrequest(kd_req *kr)
                             != KD_NEXT) {
         return rc;
     }
-    if ((rc = kd_db_commit(kr)) != KD_NEXT) {
-        return rc;
-    }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00901)
-                  "client " KD_I64 " asked to cancel service %s (%s)",
+                  "client " KD_I64 " asks to cancel service %s (%s)",
                   (apr_int64_t)kr->caller.client_id, sid, type);
 
     body = json_object();
@@ -199,5 +198,5 @@ int kd_ep_cancelrequest(kd_req *kr)
     json_object_set_new_nocheck(body, "serviceid", json_string(sid));
     json_object_set_new_nocheck(body, "userid",
                                 json_string(kd_id(p, kr->caller.client_id)));
-    return kd_reply(kr, HTTP_OK, body);
+    return kd_idem_commit(kr, HTTP_OK, body);
 }

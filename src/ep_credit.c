@@ -19,6 +19,7 @@
 #include "kd_body.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
+#include "kd_idem.h"
 #include "kd_json.h"
 #include "kd_money.h"
 #include "kd_reply.h"
@@ -72,7 +73,8 @@ int kd_ep_applycredit(kd_req *kr)
     if (!kd_auth_allowed(kr)) {
         return kd_denied(kr);
     }
-    if ((rc = kd_settings_load(kr, &s)) != KD_NEXT
+    if ((rc = kd_idem_begin(kr, "applycredit")) != KD_NEXT
+        || (rc = kd_settings_load(kr, &s)) != KD_NEXT
         || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
         return rc;
     }
@@ -135,19 +137,20 @@ int kd_ep_applycredit(kd_req *kr)
     }
 
     if ((rc = kd_invoice_apply_credit(kr, &s, &inv, amount, &paid))
-        != KD_NEXT || (rc = kd_db_commit(kr)) != KD_NEXT) {
+        != KD_NEXT) {
         return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00801)
-                  "client " KD_I64 " applied %s credit to invoice " KD_I64
+                  "client " KD_I64 " applies %s credit to invoice " KD_I64
                   "%s", (apr_int64_t)kr->caller.client_id,
                   kd_cents_str(p, amount), (apr_int64_t)iid,
                   paid ? " (paid)" : "");
     /* Built by hand: "amount" is a JSON number written from the exact
      * decimal (jansson would take it through a double). */
-    return kd_reply_raw(kr, HTTP_OK, apr_psprintf(p,
-                        "{\"result\":\"success\",\"invoiceid\":\"" KD_I64
-                        "\",\"amount\":%s,\"invoicepaid\":\"%s\"}",
-                        (apr_int64_t)iid, kd_json_amount(num, amount),
-                        paid ? "true" : "false"));
+    return kd_idem_commit_raw(kr, HTTP_OK, apr_psprintf(p,
+                              "{\"result\":\"success\",\"invoiceid\":\""
+                              KD_I64 "\",\"amount\":%s,\"invoicepaid\":"
+                              "\"%s\"}", (apr_int64_t)iid,
+                              kd_json_amount(num, amount),
+                              paid ? "true" : "false"));
 }

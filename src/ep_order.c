@@ -547,7 +547,7 @@ static int kd_order_admit(kd_order *o)
         return kd_denied(kr);
     }
     o->v8 = kr->caller.user_id > 0;
-    if ((rc = kd_idem_begin(kr)) != KD_NEXT) {
+    if ((rc = kd_idem_begin(kr, "addorder")) != KD_NEXT) {
         return rc;
     }
     return kd_throttle_order(kr);
@@ -919,9 +919,6 @@ static int kd_order_settle(kd_order *o)
             return rc;
         }
     }
-    if ((rc = kd_db_commit(kr)) != KD_NEXT) {
-        return rc;
-    }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00701)
                   "order " KD_I64 " (service " KD_I64 ", invoice " KD_I64
                   "%s) for client " KD_I64, (apr_int64_t)o->orderid,
@@ -931,7 +928,8 @@ static int kd_order_settle(kd_order *o)
     return KD_NEXT;
 }
 
-/* reply: the seed's answer. */
+/* reply: the seed's answer, stored with the Idempotency-Key (if any) in
+ * the order's transaction, which then commits. */
 static int kd_order_reply(kd_order *o)
 {
     json_t *body = json_object();
@@ -944,7 +942,7 @@ static int kd_order_reply(kd_order *o)
     json_object_set_new_nocheck(body, "domainids", json_string(""));
     json_object_set_new_nocheck(body, "invoiceid",
                                 json_integer(o->invoiceid));
-    return kd_reply(o->kr, HTTP_OK, body);
+    return kd_idem_commit(o->kr, HTTP_OK, body);
 }
 
 int kd_ep_addorder(kd_req *kr)

@@ -13,6 +13,7 @@
 
 #include "apr_strings.h"
 #include "apr_hash.h"
+#include "apr_atomic.h"
 
 #include "mod_kdata.h"
 #include "kd_db.h"
@@ -53,7 +54,7 @@ void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists)
     kd_dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     for (list = lists; *list; list++) {
         for (st = *list; st->label; st++) {
-            if (!st->whmcs8_only) {
+            if (!st->flags) {
                 kd_dbd_prepare_fn(s, st->sql, st->label);
             }
         }
@@ -108,10 +109,28 @@ static int kd_db_transient(int err)
     }
 }
 
+/* When this process last said a table of ours is missing (seconds):
+ * one line a minute, not one per request. */
+static apr_uint32_t kd_missing_logged;
+
 static int kd_db_fail(kd_req *kr, const char *label, int err)
 {
     const char *msg = apr_dbd_error(kr->dbd->driver, kr->dbd->handle, err);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
+    apr_uint32_t last;
 
+    if (err == 1146 && !strncmp(label, "kd_", 3)) {    /* no such table */
+        last = apr_atomic_read32(&kd_missing_logged);
+        if (now - last >= 60
+            && apr_atomic_cas32(&kd_missing_logged, now, last) == last) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00307)
+                          "%s: %s; install mod_kdata's tables with "
+                          "conf/mod_kdata.sql (what needs them answers "
+                          "503 until then)", label,
+                          msg ? msg : "a table is missing");
+        }
+        return kd_unavailable(kr);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00302)
                   "statement %s failed (%d): %s", label, err,
                   msg ? msg : "(no message)");
@@ -133,7 +152,9 @@ static const kd_stmt *kd_stmt_find(const char *label)
     return NULL;
 }
 
-static int kd_db_stmt(kd_req *kr, const char *label,
+/* The prepared statement, preparing a first-use one on this connection:
+ * 0, the driver's error, or -1 for a label that cannot be. */
+static int kd_db_find(kd_req *kr, const char *label,
                       apr_dbd_prepared_t **out)
 {
     ap_dbd_t *dbd = kr->dbd;
@@ -142,23 +163,33 @@ static int kd_db_stmt(kd_req *kr, const char *label,
 
     *out = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*out) {
-        return KD_NEXT;
+        return 0;
     }
     st = kd_stmt_find(label);
-    if (!st || !st->whmcs8_only) {
+    if (!st || !st->flags) {
+        return -1;
+    }
+    /* The connection's own pool: the statement lives as long as it. */
+    err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
+                          label, out);
+    if (!err) {
+        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
+    }
+    return err;
+}
+
+static int kd_db_stmt(kd_req *kr, const char *label,
+                      apr_dbd_prepared_t **out)
+{
+    int err = kd_db_find(kr, label, out);
+
+    if (err < 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00303)
                       "statement %s is not prepared on this connection",
                       label);
         return kd_internal(kr);
     }
-    /* The connection's own pool: the statement lives as long as it. */
-    err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
-                          label, out);
-    if (err) {
-        return kd_db_fail(kr, label, err);
-    }
-    apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
-    return KD_NEXT;
+    return err ? kd_db_fail(kr, label, err) : KD_NEXT;
 }
 
 int kd_db_select(kd_req *kr, const char *label, kd_rows **rowsp,
@@ -234,11 +265,25 @@ int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rowsp,
     return KD_NEXT;
 }
 
+/* Run a statement prepared already: 0, or the driver's error. */
+static int kd_db_pquery(kd_req *kr, apr_dbd_prepared_t *stmt,
+                        int *affected, int nargs, const char **args)
+{
+    int n = 0, err;
+
+    err = apr_dbd_pquery(kr->dbd->driver, kr->r->pool, kr->dbd->handle, &n,
+                         stmt, nargs, args);
+    if (!err && affected) {
+        *affected = n;
+    }
+    return err;
+}
+
 int kd_db_exec(kd_req *kr, const char *label, int *affected,
                int nargs, const char **args)
 {
     apr_dbd_prepared_t *stmt;
-    int rc, err, n = 0;
+    int rc, err;
 
     if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
         return rc;
@@ -246,15 +291,53 @@ int kd_db_exec(kd_req *kr, const char *label, int *affected,
     if ((rc = kd_db_stmt(kr, label, &stmt)) != KD_NEXT) {
         return rc;
     }
-    err = apr_dbd_pquery(kr->dbd->driver, kr->r->pool, kr->dbd->handle, &n,
-                         stmt, nargs, args);
-    if (err) {
+    if ((err = kd_db_pquery(kr, stmt, affected, nargs, args))) {
         return kd_db_fail(kr, label, err);
     }
-    if (affected) {
-        *affected = n;
-    }
     return KD_NEXT;
+}
+
+int kd_db_exec_unique(kd_req *kr, const char *label, int nargs,
+                      const char **args, int *dup)
+{
+    apr_dbd_prepared_t *stmt;
+    int rc, err;
+
+    *dup = 0;
+    if ((rc = kd_db_acquire(kr)) != KD_NEXT) {
+        return rc;
+    }
+    if ((rc = kd_db_stmt(kr, label, &stmt)) != KD_NEXT) {
+        return rc;
+    }
+    err = kd_db_pquery(kr, stmt, NULL, nargs, args);
+    if (err == 1062) {                  /* duplicate entry */
+        *dup = 1;
+        return KD_NEXT;
+    }
+    return err ? kd_db_fail(kr, label, err) : KD_NEXT;
+}
+
+int kd_db_run(kd_req *kr, const char *label, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *stmt;
+    const char *msg;
+    int err;
+
+    if (!kr->dbd) {
+        return -1;
+    }
+    if (!(err = kd_db_find(kr, label, &stmt))) {
+        err = kd_db_pquery(kr, stmt, NULL, nargs, args);
+    }
+    if (err) {
+        msg = err > 0 ? apr_dbd_error(kr->dbd->driver, kr->dbd->handle, err)
+                      : "no such statement";
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00308)
+                      "statement %s failed (%d): %s", label, err,
+                      msg ? msg : "(no message)");
+    }
+    return err;
 }
 
 /* Runs when r->pool is cleared: registered after mod_dbd's release
@@ -309,6 +392,11 @@ int kd_db_commit(kd_req *kr)
         return kd_db_fail(kr, "COMMIT", err);
     }
     return KD_NEXT;
+}
+
+void kd_db_rollback(kd_req *kr)
+{
+    kd_txn_cleanup(kr);
 }
 
 int kd_db_insert_id(kd_req *kr, long long *id)

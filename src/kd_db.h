@@ -21,8 +21,16 @@ typedef struct kd_rows kd_rows;
 typedef struct {
     const char *label;
     const char *sql;
-    int whmcs8_only;
+    int flags;                  /* KD_STMT_*: prepared on first use */
 } kd_stmt;
+
+/* A statement naming WHMCS 8 tables (tblusers...). */
+#define KD_STMT_WHMCS8 1
+/* A statement on mod_kdata's own tables (conf/mod_kdata.sql): prepared
+ * on first use too, so that a table not installed yet makes what needs
+ * it answer 503 with a log line that says so (KD00307), not every
+ * connection fail. */
+#define KD_STMT_OWN 2
 
 /* This unit's own statements.  Each unit that runs statements exports
  * its NULL-terminated table (kd_stmts_<unit>) in its header, and
@@ -52,6 +60,20 @@ int kd_db_select_common(kd_req *kr, const char *label, kd_rows **rows,
 /** Run an INSERT/UPDATE/DELETE by label; *affected may be NULL. */
 int kd_db_exec(kd_req *kr, const char *label, int *affected,
                int nargs, const char **args);
+/**
+ * kd_db_exec for an INSERT that may break a unique key: *dup is 1 (and
+ * nothing is answered) when it did, 0 when the row went in.
+ */
+int kd_db_exec_unique(kd_req *kr, const char *label, int nargs,
+                      const char **args, int *dup);
+/**
+ * Run an INSERT/UPDATE/DELETE on the connection the request holds, for
+ * the reply path: a failure is logged, never answered.  0 or the
+ * driver's error.
+ */
+int kd_db_run(kd_req *kr, const char *label, int nargs, const char **args);
+/** Roll back the open transaction, if any (never answers). */
+void kd_db_rollback(kd_req *kr);
 /** Begin a transaction, rolled back by a cleanup unless committed.
  * Writes begin through kd_whmcs_begin_write, which first checks that
  * the tables they use can roll back. */

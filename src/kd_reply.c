@@ -101,7 +101,7 @@ static int kd_text_add(const char *bytes, size_t n, void *data)
     return 0;
 }
 
-int kd_reply(kd_req *kr, int status, json_t *body)
+const char *kd_reply_text(kd_req *kr, json_t *body)
 {
     kd_text t = {kr->r->pool, NULL, 0, 0};
     int bad;
@@ -112,12 +112,22 @@ int kd_reply(kd_req *kr, int status, json_t *body)
     if (bad) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00101)
                       "cannot encode a reply (out of memory?)");
+        return NULL;
+    }
+    t.data[t.len] = '\0';
+    return t.data;
+}
+
+int kd_reply(kd_req *kr, int status, json_t *body)
+{
+    const char *text = kd_reply_text(kr, body);
+
+    if (!text) {
         return kd_reply_raw(kr, HTTP_INTERNAL_SERVER_ERROR,
                             "{\"result\":\"error\",\"message\":"
                             "\"Internal error\"}");
     }
-    t.data[t.len] = '\0';
-    return kd_reply_raw(kr, status, t.data);
+    return kd_reply_raw(kr, status, text);
 }
 
 int kd_error(kd_req *kr, int status, const char *key, const char *msg)

@@ -44,6 +44,9 @@ void kd_reply_on(kd_req *kr, kd_reply_hook_fn fn, void *data);
 
 /** Send body (consumed) with status; always JSON, no-store. */
 int kd_reply(kd_req *kr, int status, json_t *body);
+/** body (consumed) as compact JSON text in request memory; NULL (and
+ * logged) when it cannot be encoded. */
+const char *kd_reply_text(kd_req *kr, json_t *body);
 /** Send JSON text already made (for exact numbers jansson cannot make). */
 int kd_reply_raw(kd_req *kr, int status, const char *text);
 /** {"result":"error", key: msg} with status. */

@@ -131,6 +131,7 @@ typedef struct {
     int txn_cleanup;            /* kd_db's rollback cleanup registered */
     kd_caller caller;
     struct kd_reply_hook *on_reply; /* recorders of the answer (kd_reply.h) */
+    struct kd_idem *idem;       /* the Idempotency-Key this holds */
     const char *throttle_email; /* a counted login attempt, until refund */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
