@@ -580,12 +580,9 @@ static const kd_stmt *const kd_all_stmts[] = {
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
-    module *dbd;
     server_rec *v;
 
-    prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    if (!prepare || !APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, KDLOGNO(00001)
                      "mod_kdata needs mod_dbd: LoadModule dbd_module "
                      "before kdata_module");
@@ -603,21 +600,9 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         kd_srv_defaults(conf);
     }
-    /* mod_dbd's post_config, which runs after this one, gives our
-     * statements to the virtual hosts that share the main server's pool.
-     * A virtual host with any DBD directive of its own (a smaller DBDMax,
-     * another database) has its own mod_dbd config, merged before this
-     * runs and so without our statements: they go there too.  One that
-     * has none shares the main server's config, where registering again
-     * would only draw mod_dbd's "conflicting SQL statements" warning. */
-    kd_db_prepare_all(s, kd_all_stmts);
-    dbd = ap_find_linked_module("mod_dbd.c");
-    for (v = s->next; v && dbd; v = v->next) {
-        if (ap_get_module_config(v->module_config, dbd)
-            != ap_get_module_config(s->module_config, dbd)) {
-            kd_db_prepare_all(v, kd_all_stmts);
-        }
-    }
+    /* Statements are prepared on each connection as it first runs them,
+     * whichever virtual host's pool it belongs to (kd_db.c). */
+    kd_db_statements(kd_all_stmts);
     json_object_seed(0);
     return kd_cache_post_config(pconf, ptemp, s,
                                 ((kd_srv_conf *)ap_get_module_config(

@@ -58,7 +58,6 @@ enum {
 /* Items and transactions use the columns from KD_GI_ID on, each as
  * text: a UNION gives a column one type for all its rows, and a decimal
  * of another scale would reformat the invoice's own amounts. */
-#define KD_GI_NULLS4 "NULL, NULL, NULL, NULL"
 #define KD_C(col) KD_TXT(col, 255) ", "
 
 #define KD_GETINVOICE_COLS \
@@ -70,12 +69,12 @@ enum {
 #define KD_GETINVOICE_REST \
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
     "WHERE c.id = %d " \
-    "UNION ALL SELECT 'b', " KD_GI_NULLS4 ", " KD_C("it.id") KD_C("it.type") \
+    "UNION ALL SELECT 'b', " KD_CALLER_NULLS ", " KD_C("it.id") KD_C("it.type") \
     KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
     KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
     "NULL, NULL, NULL, NULL, NULL, NULL " \
     "FROM tblinvoiceitems it WHERE it.invoiceid = %d " \
-    "UNION ALL SELECT 'c', " KD_GI_NULLS4 ", " KD_C("a.id") KD_C("a.userid") \
+    "UNION ALL SELECT 'c', " KD_CALLER_NULLS ", " KD_C("a.id") KD_C("a.userid") \
     KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
     KD_TXT("a.description", 1024) ", " KD_C("a.amountin") KD_C("a.fees") \
     KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \
@@ -109,13 +108,15 @@ enum {
 
 const kd_stmt kd_stmts_invoice[] = {
     {"kd_getinvoice7", "SELECT 'a', " KD_CALLER_COLS7 KD_GETINVOICE_COLS
-     "FROM " KD_CALLER_FROM7 KD_GETINVOICE_REST, 0},
+     "FROM " KD_CALLER_FROM7 KD_GETINVOICE_REST, KD_STMT_OWN},
     {"kd_getinvoice8", "SELECT 'a', " KD_CALLER_COLS8 KD_GETINVOICE_COLS
-     "FROM " KD_CALLER_FROM8 KD_GETINVOICE_REST, 1},
+     "FROM " KD_CALLER_FROM8 KD_GETINVOICE_REST,
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
     {"kd_invoiceproduct7", "SELECT " KD_CALLER_COLS7 KD_INVOICEPRODUCT_COLS
-     "FROM " KD_CALLER_FROM7 KD_INVOICEPRODUCT_JOINS, 0},
+     "FROM " KD_CALLER_FROM7 KD_INVOICEPRODUCT_JOINS, KD_STMT_OWN},
     {"kd_invoiceproduct8", "SELECT " KD_CALLER_COLS8 KD_INVOICEPRODUCT_COLS
-     "FROM " KD_CALLER_FROM8 KD_INVOICEPRODUCT_JOINS, 1},
+     "FROM " KD_CALLER_FROM8 KD_INVOICEPRODUCT_JOINS,
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
     {NULL, NULL, 0}
 };
 
@@ -320,10 +321,10 @@ static int kd_cc_gateway(kd_req *kr, const char *method, int *cc)
 static int kd_getinvoice_load(kd_req *kr, kd_rows **rowsp)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[5], *iid_s, *cid_s;
+    const char *args[6], *iid_s, *cid_s;
     long long iid;
     kd_rows *rows;
-    int rc, i, v8, n = 0;
+    int rc, i, v8, n;
 
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
         return rc;
@@ -333,9 +334,7 @@ static int kd_getinvoice_load(kd_req *kr, kd_rows **rowsp)
     }
     iid_s = kd_id(p, iid);
     cid_s = kd_id(p, kr->caller.client_id);
-    if (v8) {
-        args[n++] = kd_id(p, kr->caller.user_id);
-    }
+    n = kd_auth_bind(kr, v8, args);
     args[n++] = iid_s;
     args[n++] = cid_s;
     args[n++] = iid_s;
@@ -483,16 +482,14 @@ static int kd_invoiceproduct_load(kd_req *kr, long long sid,
                                   const char *status, kd_rows **rowsp)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[5];
+    const char *args[6];
     kd_rows *rows;
-    int rc, v8, n = 0;
+    int rc, v8, n;
 
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    if (v8) {
-        args[n++] = kd_id(p, kr->caller.user_id);
-    }
+    n = kd_auth_bind(kr, v8, args);
     args[n++] = kd_id(p, sid);
     args[n++] = status;
     args[n++] = status;

@@ -48,9 +48,10 @@ enum {
 
 const kd_stmt kd_stmts_product[] = {
     {"kd_getproduct7", "SELECT " KD_CALLER_COLS7 KD_GETPRODUCT_COLS
-     "FROM " KD_CALLER_FROM7 KD_GETPRODUCT_JOINS, 0},
+     "FROM " KD_CALLER_FROM7 KD_GETPRODUCT_JOINS, KD_STMT_OWN},
     {"kd_getproduct8", "SELECT " KD_CALLER_COLS8 KD_GETPRODUCT_COLS
-     "FROM " KD_CALLER_FROM8 KD_GETPRODUCT_JOINS, 1},
+     "FROM " KD_CALLER_FROM8 KD_GETPRODUCT_JOINS,
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
     {NULL, NULL, 0}
 };
 
@@ -88,7 +89,7 @@ static const char *kd_option_value(apr_pool_t *p, const kd_rows *rows,
 int kd_ep_getproduct(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[3], *opt[KD_OPT_COUNT] = {0};
+    const char *args[4], *svc_s, *opt[KD_OPT_COUNT] = {0};
     struct {
         long long order, id;
     } best[KD_OPT_COUNT];
@@ -96,7 +97,7 @@ int kd_ep_getproduct(kd_req *kr)
     kd_rows *rows;
     kd_catalog *cat;
     json_t *body, *prod;
-    int rc, i, k, v8, reloaded = 0;
+    int rc, i, k, v8, n, reloaded = 0;
 
     if ((rc = kd_field_id(kr, "serviceid", &sid)) != KD_NEXT) {
         return rc;
@@ -104,13 +105,11 @@ int kd_ep_getproduct(kd_req *kr)
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    args[0] = kd_id(p, kr->caller.user_id);
-    args[1] = kd_id(p, sid);
-    args[2] = kd_id(p, kr->caller.client_id);
-    rc = v8 ? kd_db_select_common(kr, "kd_getproduct8", &rows, 3, args,
-                                  KD_P_CONFIGID)
-            : kd_db_select_common(kr, "kd_getproduct7", &rows, 2, args + 1,
-                                  KD_P_CONFIGID);
+    n = kd_auth_bind(kr, v8, args);
+    args[n++] = svc_s = kd_id(p, sid);
+    args[n++] = kd_id(p, kr->caller.client_id);
+    rc = kd_db_select_common(kr, v8 ? "kd_getproduct8" : "kd_getproduct7",
+                             &rows, n, args, KD_P_CONFIGID);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
         return rc;
     }
@@ -161,7 +160,7 @@ int kd_ep_getproduct(kd_req *kr)
     }
 
     prod = json_object();
-    json_object_set_new_nocheck(prod, "serviceid", kd_json_str(args[1]));
+    json_object_set_new_nocheck(prod, "serviceid", kd_json_str(svc_s));
     for (k = 0; k < (int)(sizeof(kd_service_keys)
                           / sizeof(kd_service_keys[0])); k++) {
         json_object_set_new_nocheck(prod, kd_service_keys[k].key,
@@ -179,7 +178,7 @@ int kd_ep_getproduct(kd_req *kr)
 
     body = json_object();
     json_object_set_new_nocheck(body, "result", json_string("success"));
-    json_object_set_new_nocheck(body, "serviceid", kd_json_str(args[1]));
+    json_object_set_new_nocheck(body, "serviceid", kd_json_str(svc_s));
     json_object_set_new_nocheck(body, "product", prod);
     return kd_reply(kr, HTTP_OK, body);
 }

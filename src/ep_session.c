@@ -21,10 +21,10 @@
 int kd_ep_logout(kd_req *kr)
 {
     json_t *body;
-    int rc = kd_auth_revoke(kr);
+    int rc;
 
-    if (rc < 0) {
-        return kd_internal(kr);
+    if ((rc = kd_auth_revoke(kr)) != KD_NEXT) {
+        return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(01001)
                   "client " KD_I64 " logged out a token",
@@ -51,15 +51,10 @@ int kd_ep_refresh(kd_req *kr)
         return kd_error(kr, HTTP_FORBIDDEN, "message",
                         "Unable to refresh a token of a Closed client");
     }
-    rc = kd_auth_revoke(kr);
-    if (rc < 0) {
-        return kd_internal(kr);
-    }
-    if (rc == 1) {
-        /* Another request refreshed (or logged out) this token first. */
-        apr_table_setn(kr->r->err_headers_out, "WWW-Authenticate",
-                       "Bearer realm=\"kdata\", error=\"invalid_token\"");
-        return kd_error(kr, HTTP_UNAUTHORIZED, "error", "token invalid");
+    /* Of requests racing to refresh (or log out) this token, the one
+     * that revokes it gets the new token; the others 401. */
+    if ((rc = kd_auth_revoke(kr)) != KD_NEXT) {
+        return rc;
     }
     if (kd_auth_issue(kr, kr->caller.client_id, kr->caller.user_id,
                       kr->caller.pwhash, token, sizeof(token))) {

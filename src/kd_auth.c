@@ -11,6 +11,7 @@
  */
 
 #include "apr_strings.h"
+#include "apr_atomic.h"
 #include "apr_lib.h"
 
 #include <openssl/rand.h>
@@ -18,7 +19,6 @@
 
 #include "mod_kdata.h"
 #include "kd_auth.h"
-#include "kd_cache.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_jwt.h"
@@ -26,20 +26,38 @@
 #include "kd_verified.h"
 #include "kd_whmcs.h"
 
+/* Revoked tokens expired this long ago are deleted, at most this many
+ * at a time and once a second per process: bounded work on /logout and
+ * /refresh, no cron of ours. */
+#define KD_REVOKED_PURGE "100"
+
 const kd_stmt kd_stmts_auth[] = {
     {"kd_auth_client7",
      "SELECT " KD_CALLER_COLS7 " FROM " KD_CALLER_FROM7 " WHERE c.id = %d",
-     0},
+     KD_STMT_OWN},
     {"kd_auth_client8",
      "SELECT " KD_CALLER_COLS8 " FROM " KD_CALLER_FROM8 " WHERE c.id = %d",
-     1},
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
+    {"kd_auth_revoke",
+     "INSERT INTO mod_kdata_revoked (jti, expires) VALUES (%s, %d)",
+     KD_STMT_OWN},
+    {"kd_auth_purge",
+     "DELETE FROM mod_kdata_revoked WHERE expires < %d LIMIT "
+     KD_REVOKED_PURGE, KD_STMT_OWN},
     {NULL, NULL, 0}
 };
 
-/* Revoked token ids live in the shared cache until the token expires. */
-static const char *kd_revoked_key(apr_pool_t *p, const char *jti)
+/* When this process last purged, in seconds. */
+static apr_uint32_t kd_revoked_purged;
+
+int kd_auth_bind(const kd_req *kr, int v8, const char **args)
 {
-    return apr_pstrcat(p, "r:", jti, NULL);
+    args[0] = kr->caller.claims.jti;
+    if (v8) {
+        args[1] = kd_id(kr->r->pool, kr->caller.user_id);
+        return 2;
+    }
+    return 1;
 }
 
 void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
@@ -91,30 +109,6 @@ int kd_auth_issue(kd_req *kr, long long client, long long user,
            ? 0 : -1;
 }
 
-int kd_auth_revoke(kd_req *kr)
-{
-    request_rec *r = kr->r;
-    const char *key = kd_revoked_key(r->pool, kr->caller.claims.jti);
-    unsigned char one = 1, buf[4];
-    unsigned int len = sizeof(buf);
-    int found;
-
-    if (kd_cache_lock(r)) {
-        return -1;
-    }
-    /* Looked up and set in one step: of two requests racing to refresh
-     * or log out the same token, only one finds it still valid. */
-    found = kd_cache_get(r, key, buf, &len);
-    if (found == 1) {
-        kd_cache_filter_set(kr->caller.claims.jti);
-        found = kd_cache_put(r, key, apr_time_from_sec(
-                             kr->caller.claims.exp + kr->sconf->leeway + 1),
-                             &one, 1) ? -1 : 1;
-    }
-    kd_cache_unlock(r);
-    return found == 1 ? 0 : found == 0 ? 1 : -1;
-}
-
 static int kd_token_error(kd_req *kr, const char *what, const char *why)
 {
     request_rec *r = kr->r;
@@ -128,26 +122,32 @@ static int kd_token_error(kd_req *kr, const char *what, const char *why)
     return kd_error(kr, HTTP_UNAUTHORIZED, "error", what);
 }
 
-static int kd_auth_not_revoked(kd_req *kr)
+int kd_auth_revoke(kd_req *kr)
 {
-    request_rec *r = kr->r;
-    unsigned char buf[4];
-    unsigned int len = sizeof(buf);
-    int found;
+    apr_pool_t *p = kr->r->pool;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
+    apr_uint32_t last = apr_atomic_read32(&kd_revoked_purged);
+    const char *args[2];
+    int rc, dup;
 
-    if (kd_cache_filter_clear(kr->caller.claims.jti)) {
-        return KD_NEXT;
+    if (now != last
+        && apr_atomic_cas32(&kd_revoked_purged, now, last) == last) {
+        args[0] = kd_id(p, now);
+        if ((rc = kd_db_exec(kr, "kd_auth_purge", NULL, 1, args))
+            != KD_NEXT) {
+            return rc;
+        }
     }
-    if (kd_cache_lock(r)) {
-        return kd_internal(kr);
+    /* The primary key decides: of two requests racing to refresh or log
+     * out the same token, on any hosts, one inserts it. */
+    args[0] = kr->caller.claims.jti;
+    args[1] = kd_id(p, kr->caller.claims.exp + kr->sconf->leeway + 1);
+    if ((rc = kd_db_exec_unique(kr, "kd_auth_revoke", 2, args, &dup))
+        != KD_NEXT) {
+        return rc;
     }
-    found = kd_cache_get(r, kd_revoked_key(r->pool, kr->caller.claims.jti),
-                         buf, &len);
-    kd_cache_unlock(r);
-    if (found == 0) {
-        return kd_token_error(kr, "token invalid", "revoked (logged out)");
-    }
-    return found < 0 ? kd_internal(kr) : KD_NEXT;
+    return dup ? kd_token_error(kr, "token invalid", "revoked already")
+               : KD_NEXT;
 }
 
 int kd_auth_token(kd_req *kr)
@@ -198,7 +198,9 @@ int kd_auth_token(kd_req *kr)
     }
     kr->caller.client_id = kr->caller.claims.sub;
     kr->caller.user_id = kr->caller.claims.uid;
-    return kd_auth_not_revoked(kr);
+    /* Whether it was revoked is read with the caller, from the database
+     * (KD_CALLER_REVOKED): no cache can forget a logout. */
+    return KD_NEXT;
 }
 
 int kd_auth_v8(kd_req *kr, int *v8)
@@ -218,20 +220,24 @@ int kd_auth_v8(kd_req *kr, int *v8)
 int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col)
 {
     kd_caller *c = &kr->caller;
-    const char *owner;
+    const char *owner, *revoked;
 
     if (kd_rows_count(rows) < 1) {
         return kd_token_error(kr, "token invalid", "client no longer exists");
     }
-    c->status = kd_rows_get(rows, 0, col);
-    c->pwhash = kd_rows_get(rows, 0, col + 1);
-    owner = kd_rows_get(rows, 0, col + 2);
+    revoked = kd_rows_get(rows, 0, col);
+    if (!revoked || strcmp(revoked, "0")) {
+        return kd_token_error(kr, "token invalid", "revoked (logged out)");
+    }
+    c->status = kd_rows_get(rows, 0, col + 1);
+    c->pwhash = kd_rows_get(rows, 0, col + 2);
+    owner = kd_rows_get(rows, 0, col + 3);
     if (!owner) {
         return kd_token_error(kr, "token invalid",
                               "user no longer linked to the client");
     }
     c->owner = strcmp(owner, "0") != 0;
-    c->permissions = kd_rows_get(rows, 0, col + 3);
+    c->permissions = kd_rows_get(rows, 0, col + 4);
     /* A password changed since the token was issued ends it. */
     if (c->claims.pwf[0]) {
         char now[32];
@@ -247,17 +253,17 @@ int kd_auth_from_rows(kd_req *kr, const kd_rows *rows, int col)
 
 int kd_auth_client(kd_req *kr)
 {
-    const char *args[2];
+    const char *args[3];
     kd_rows *rows;
-    int rc, v8;
+    int rc, v8, n;
 
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    args[0] = kd_id(kr->r->pool, kr->caller.user_id);
-    args[1] = kd_id(kr->r->pool, kr->caller.client_id);
-    rc = v8 ? kd_db_select(kr, "kd_auth_client8", &rows, 2, args)
-            : kd_db_select(kr, "kd_auth_client7", &rows, 1, args + 1);
+    n = kd_auth_bind(kr, v8, args);
+    args[n++] = kd_id(kr->r->pool, kr->caller.client_id);
+    rc = kd_db_select(kr, v8 ? "kd_auth_client8" : "kd_auth_client7", &rows,
+                      n, args);
     if (rc != KD_NEXT) {
         return rc;
     }

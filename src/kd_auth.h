@@ -15,19 +15,30 @@
 extern const kd_stmt kd_stmts_auth[];
 
 /* The caller's columns, first in every statement that checks the caller
- * in the same round trip as it reads: status, the credential's password
- * hash, and (WHMCS 8) the user's link to the client.  The _FROM8 joins
- * take the user id as their one argument; both end with the client as
- * "c", whose id the statement's WHERE names. */
-#define KD_CALLER_NCOLS 4
-#define KD_CALLER_COLS7 "c.status, " KD_TXT("c.password", 255) ", 1, NULL"
+ * in the same round trip as it reads: whether the token was revoked
+ * (mod_kdata_revoked: /logout, /refresh), the client's status, the
+ * credential's password hash, and (WHMCS 8) the user's link to the
+ * client.  Their arguments come first, as kd_auth_bind writes them: the
+ * token id, then (the _FROM8 joins) the user id.  Both end with the
+ * client as "c", whose id the statement's WHERE names.  Statements
+ * built with them name mod_kdata's own table: KD_STMT_OWN. */
+#define KD_CALLER_NCOLS 5
+#define KD_CALLER_REVOKED \
+    "EXISTS (SELECT 1 FROM mod_kdata_revoked WHERE jti = %s), "
+#define KD_CALLER_COLS7 \
+    KD_CALLER_REVOKED "c.status, " KD_TXT("c.password", 255) ", 1, NULL"
 #define KD_CALLER_FROM7 "tblclients c"
-#define KD_CALLER_COLS8 \
+#define KD_CALLER_COLS8 KD_CALLER_REVOKED \
     "c.status, u.password, uc.owner, " KD_TXT("uc.permissions", 1024)
 #define KD_CALLER_FROM8 \
     "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
+/* The caller's columns' place in a UNION's other branches. */
+#define KD_CALLER_NULLS "NULL, NULL, NULL, NULL, NULL"
 
+/** The caller columns' arguments into args (the token id, and the user
+ * id when v8); @return how many. */
+int kd_auth_bind(const kd_req *kr, int v8, const char **args);
 /** Verify the bearer token (no database); 401 on failure. */
 int kd_auth_token(kd_req *kr);
 /** Load the caller's client (and user link); 401 when gone. */
@@ -53,8 +64,9 @@ void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out);
 int kd_auth_issue(kd_req *kr, long long client, long long user,
                   const char *hash, char *out, apr_size_t outsz);
 /**
- * Revoke the caller's token until it expires: 0 revoked now, 1 it
- * already was, -1 the cache failed.
+ * Revoke the caller's token until it expires (mod_kdata_revoked, shared
+ * by every host): KD_NEXT when revoked now; a token revoked already (two
+ * requests racing to refresh or log out one token: one wins) is 401.
  */
 int kd_auth_revoke(kd_req *kr);
 

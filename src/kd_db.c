@@ -37,28 +37,22 @@ const kd_stmt kd_stmts_db[] = {
 #define KD_ACQUIRE_TRIES 64
 #define KD_ACQUIRE_TIME apr_time_from_msec(1500)
 
-/* Every unit's statements, as mod_kdata.c listed them at start-up (the
- * WHMCS 8 ones are looked up here when first used). */
+/* Every unit's statements, as mod_kdata.c listed them at start-up.
+ * Each is prepared on a connection when that connection first runs it,
+ * not by mod_dbd when it opens the connection: a connection prepares
+ * only what it is used for (MariaDB's max_prepared_stmt_count is shared
+ * by every Apache host of a cluster), opens with one round trip instead
+ * of one per statement, and a statement that cannot be prepared (a
+ * WHMCS 8 table on WHMCS 7, a table of ours not installed yet) fails
+ * only what needs it instead of every connection. */
 static const kd_stmt *const *kd_lists;
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *kd_dbd_prepare_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *kd_dbd_acquire_fn;
 
-void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists)
+void kd_db_statements(const kd_stmt *const *lists)
 {
-    const kd_stmt *const *list;
-    const kd_stmt *st;
-
     kd_lists = lists;
-    kd_dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     kd_dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    for (list = lists; *list; list++) {
-        for (st = *list; st->label; st++) {
-            if (!st->flags) {
-                kd_dbd_prepare_fn(s, st->sql, st->label);
-            }
-        }
-    }
 }
 
 int kd_db_acquire(kd_req *kr)
@@ -113,13 +107,17 @@ static int kd_db_transient(int err)
  * one line a minute, not one per request. */
 static apr_uint32_t kd_missing_logged;
 
+static const kd_stmt *kd_stmt_find(const char *label);
+
 static int kd_db_fail(kd_req *kr, const char *label, int err)
 {
+    const kd_stmt *st;
     const char *msg = apr_dbd_error(kr->dbd->driver, kr->dbd->handle, err);
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
     apr_uint32_t last;
 
-    if (err == 1146 && !strncmp(label, "kd_", 3)) {    /* no such table */
+    st = kd_stmt_find(label);
+    if (err == 1146 && st && (st->flags & KD_STMT_OWN)) { /* no table */
         last = apr_atomic_read32(&kd_missing_logged);
         if (now - last >= 60
             && apr_atomic_cas32(&kd_missing_logged, now, last) == last) {
@@ -165,8 +163,7 @@ static int kd_db_find(kd_req *kr, const char *label,
     if (*out) {
         return 0;
     }
-    st = kd_stmt_find(label);
-    if (!st || !st->flags) {
+    if (!(st = kd_stmt_find(label))) {
         return -1;
     }
     /* The connection's own pool: the statement lives as long as it. */

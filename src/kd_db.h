@@ -13,11 +13,8 @@
 
 typedef struct kd_rows kd_rows;
 
-/* A statement the module runs, by label.  Most are registered with
- * ap_dbd_prepare at configuration time; those naming WHMCS 8 tables
- * would make every connection fail on WHMCS 7 (mod_dbd refuses a
- * connection on which any statement fails to prepare), so they are
- * prepared on first use, once per connection. */
+/* A statement the module runs, by label.  Each is prepared on a pooled
+ * connection the first time that connection runs it (kd_db.c says why). */
 typedef struct {
     const char *label;
     const char *sql;
@@ -34,12 +31,12 @@ typedef struct {
 
 /* This unit's own statements.  Each unit that runs statements exports
  * its NULL-terminated table (kd_stmts_<unit>) in its header, and
- * mod_kdata.c lists them all for kd_db_prepare_all. */
+ * mod_kdata.c lists them all for kd_db_statements. */
 extern const kd_stmt kd_stmts_db[];
 
-/** Register every table of lists (NULL-terminated) with mod_dbd
- * (configuration time). */
-void kd_db_prepare_all(server_rec *s, const kd_stmt *const *lists);
+/** The statements of every unit (NULL-terminated list of tables), at
+ * configuration time. */
+void kd_db_statements(const kd_stmt *const *lists);
 /** Acquire the request's pooled connection; 503 when there is none. */
 int kd_db_acquire(kd_req *kr);
 /**
