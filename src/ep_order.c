@@ -31,7 +31,6 @@
 #include "kd_idem.h"
 #include "kd_money.h"
 #include "kd_reply.h"
-#include "kd_throttle.h"
 #include "kd_whmcs.h"
 
 /* Price columns, as every pricing query below selects them: the six
@@ -48,7 +47,7 @@ enum {                          /* kd_order_client columns */
     KD_OC_CREDIT, KD_OC_STATE, KD_OC_COUNTRY
 };
 enum {                          /* kd_order_product columns */
-    KD_OP_ID = 0, KD_OP_NAME, KD_OP_PAYTYPE, KD_OP_TAX, KD_OP_CURID,
+    KD_OP_ORDERS = 0, KD_OP_OLDEST, KD_OP_ID, KD_OP_NAME, KD_OP_PAYTYPE, KD_OP_TAX, KD_OP_CURID,
     KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT, KD_OP_PRICES
 };
 enum {                          /* kd_order_options columns */
@@ -61,9 +60,17 @@ const kd_stmt kd_stmts_order[] = {
      "SELECT status, currency, " KD_TXT("defaultgateway", 255) ", "
      "taxexempt, credit, " KD_TXT("state", 255) ", " KD_TXT("country", 64)
      " FROM tblclients WHERE id = %d FOR UPDATE", 0},
-    /* The client's currency, or the installation's default one. */
+    /* The client's orders in the order limit's window (how many, and how
+     * far into the window the oldest is), then the product in the
+     * client's currency, or the installation's default one.  The orders
+     * are counted here, in the first plain read after the client's row
+     * was locked, so the count includes every order of the client that
+     * committed before: one order at a time per client, on any number of
+     * hosts, and nothing outside the database to flush. */
     {"kd_order_product",
-     "SELECT p.id, " KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16)
+     "SELECT (SELECT COUNT(*) FROM tblorders WHERE userid = %d "
+     "AND date > %s), (SELECT TIMESTAMPDIFF(SECOND, %s, MIN(date)) "
+     "FROM tblorders WHERE userid = %d AND date > %s), p.id, " KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16)
      ", p.tax, cur.id, " KD_TXT("cur.prefix", 64) ", "
      KD_TXT("cur.suffix", 64) ", cur.format, " KD_PRICE_COLS("pr") " "
      "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
@@ -534,7 +541,8 @@ static int kd_order_parse(kd_order *o)
     return KD_NEXT;
 }
 
-/* admit: the caller, its Idempotency-Key, its order limit. */
+/* admit: the caller and its Idempotency-Key (the order limit is counted
+ * in load, under the client's lock). */
 static int kd_order_admit(kd_order *o)
 {
     kd_req *kr = o->kr;
@@ -547,10 +555,7 @@ static int kd_order_admit(kd_order *o)
         return kd_denied(kr);
     }
     o->v8 = kr->caller.user_id > 0;
-    if ((rc = kd_idem_begin(kr, "addorder")) != KD_NEXT) {
-        return rc;
-    }
-    return kd_throttle_order(kr);
+    return kd_idem_begin(kr, "addorder");
 }
 
 /* The client's row, locked until the transaction ends: two orders of one
@@ -581,21 +586,54 @@ static int kd_order_client(kd_order *o)
 
 /* The product with its prices in the client's currency, and the cycle it
  * is billed on. */
+static int kd_order_limit(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const kd_dir_conf *c = kr->dconf;
+    const char *oldest = kd_rows_get(o->product, 0, KD_OP_OLDEST);
+    long long n = apr_atoi64(kd_rows_get(o->product, 0, KD_OP_ORDERS));
+    long long wait;
+
+    if (c->order_limit <= 0 || n < c->order_limit) {
+        return KD_NEXT;
+    }
+    /* The next order fits once the oldest in the window has left it:
+     * oldest is how far into the window it was placed. */
+    wait = (oldest ? apr_atoi64(oldest) : c->order_window) + 1;
+    if (wait < 1) {
+        wait = 1;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00703)
+                  "orders throttled for client " KD_I64 ", retry in "
+                  KD_I64 " s", (apr_int64_t)kr->caller.client_id,
+                  (apr_int64_t)wait);
+    apr_table_setn(kr->r->headers_out, "Retry-After", kd_id(o->p, wait));
+    return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
+                    "Too many orders, try again later");
+}
+
 static int kd_order_product(kd_order *o)
 {
     kd_req *kr = o->kr;
-    const char *args[2], *paytype;
+    const char *args[7], *paytype, *since;
     int rc;
 
-    args[0] = kd_rows_get(o->client, 0, KD_OC_CURRENCY);
-    args[1] = o->product_name;
-    if ((rc = kd_db_select(kr, "kd_order_product", &o->product, 2, args))
+    since = kd_local_time(kr, kr->r->request_time
+                              - apr_time_from_sec(kr->dconf->order_window));
+    args[0] = args[3] = kd_id(o->p, kr->caller.client_id);
+    args[1] = args[2] = args[4] = since;
+    args[5] = kd_rows_get(o->client, 0, KD_OC_CURRENCY);
+    args[6] = o->product_name;
+    if ((rc = kd_db_select(kr, "kd_order_product", &o->product, 7, args))
         != KD_NEXT) {
         return rc;
     }
     if (kd_rows_count(o->product) != 1) {
         return kd_error(kr, HTTP_BAD_REQUEST, "messages",
                         "Product not exists");
+    }
+    if ((rc = kd_order_limit(o)) != KD_NEXT) {
+        return rc;
     }
     /* WHMCS bills free and one-time products on their own terms,
      * whatever cycle was asked for. */

@@ -120,15 +120,20 @@ int kd_settings_load(kd_req *kr, kd_settings *s)
     return KD_NEXT;
 }
 
-const char *kd_now(kd_req *kr)
+const char *kd_local_time(kd_req *kr, apr_time_t t)
 {
     apr_time_exp_t tm;
     apr_size_t n;
     char *buf = apr_palloc(kr->r->pool, 20);
 
-    apr_time_exp_lt(&tm, kr->r->request_time);
+    apr_time_exp_lt(&tm, t);
     apr_strftime(buf, &n, 20, "%Y-%m-%d %H:%M:%S", &tm);
     return buf;
+}
+
+const char *kd_now(kd_req *kr)
+{
+    return kd_local_time(kr, kr->r->request_time);
 }
 
 kd_date kd_today(kd_req *kr)

@@ -40,6 +40,8 @@ typedef struct {
 
 /** Read the settings (one query). */
 int kd_settings_load(kd_req *kr, kd_settings *s);
+/** t as WHMCS writes times: "YYYY-MM-DD HH:MM:SS", local time. */
+const char *kd_local_time(kd_req *kr, apr_time_t t);
 /** "YYYY-MM-DD HH:MM:SS" local time of the request. */
 const char *kd_now(kd_req *kr);
 /** The local calendar date of the request. */

@@ -2,16 +2,18 @@
  * SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * The state every Apache process (and, with a networked provider such as
- * memcache or redis, every host) must share: failed-login counters,
- * revoked token ids and idempotency keys.  It lives in httpd's small
- * object cache (ap_socache: shmcb by default); one global mutex makes
- * each read-modify-write a single step across processes and threads.
+ * The one thing kept in httpd's small object cache (ap_socache: shmcb by
+ * default, memcache or redis to share it between hosts): the failed-login
+ * buckets per client address.  Only failed logins create them, so no
+ * ordinary traffic can push one out.  What would let someone in or
+ * charge twice if it were forgotten (revoked tokens, per-account login
+ * limits, order limits, Idempotency-Keys) lives in the WHMCS database
+ * instead (conf/mod_kdata.sql).  One global mutex makes each
+ * read-modify-write a single step across processes and threads.
  */
 
 #include "apr_strings.h"
 #include "apr_global_mutex.h"
-#include "apr_shm.h"
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "util_mutex.h"
@@ -27,16 +29,12 @@ static ap_socache_instance_t *kd_instance;
 static apr_global_mutex_t *kd_mutex;
 static const char *kd_mutex_file;
 
-/* A filter of revoked token ids, in memory shared by this host's
- * processes: a bit per hash, set when a token is revoked and never
- * cleared.  A clear bit proves the token was not revoked here, so the
- * usual request skips the cache and its global mutex; a set bit (a
- * revocation, or rarely a collision) asks the cache.  Only used with a
- * host-local provider: with memcache or redis a revocation made on
- * another host sets no bit here. */
-#define KD_FILTER_BITS (1 << 20)
-static apr_shm_t *kd_filter_shm;
-static apr_uint32_t *kd_filter;
+/* shmcb chooses the subcache an entry goes to by the key's first byte
+ * (made for random TLS session ids): a fixed prefix would put every
+ * entry of ours in one subcache, a few dozen slots that silently evict
+ * each other.  A byte of the key's hash goes first instead. */
+static int kd_spread;
+
 int kd_cache_pre_config(apr_pool_t *pconf)
 {
     apr_status_t rv = ap_mutex_register(pconf, KD_CACHE_MUTEX, NULL,
@@ -78,20 +76,7 @@ int kd_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (!strcmp(name, "shmcb") || !strcmp(name, "dbm")
-        || !strcmp(name, "shm")) {
-        rv = apr_shm_create(&kd_filter_shm, KD_FILTER_BITS / 8, NULL, pconf);
-        if (rv == APR_SUCCESS) {
-            kd_filter = apr_shm_baseaddr_get(kd_filter_shm);
-            memset(kd_filter, 0, KD_FILTER_BITS / 8);
-        }
-        else {
-            kd_filter = NULL;   /* every check then asks the cache */
-        }
-    }
-    else {
-        kd_filter = NULL;
-    }
+    kd_spread = !strcmp(name, "shmcb");
     rv = kd_provider->init(kd_instance, "mod_kdata", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, KDLOGNO(00023)
@@ -144,10 +129,18 @@ void kd_cache_unlock(request_rec *r)
 }
 
 /* Every key is namespaced: a memcache or redis cache may be shared with
- * other applications, and shmcb wants ids of at least a few bytes. */
+ * other applications.  For shmcb, a byte of the key's hash leads (see
+ * kd_spread); it is never 0, so the key stays a C string. */
 static const char *kd_key(request_rec *r, const char *key)
 {
-    return apr_pstrcat(r->pool, "mod_kdata:", key, NULL);
+    char lead[2];
+
+    if (!kd_spread) {
+        return apr_pstrcat(r->pool, "mod_kdata:", key, NULL);
+    }
+    lead[0] = (char)(0x80 | (kd_fnv1a(key, strlen(key)) & 0x7f));
+    lead[1] = '\0';
+    return apr_pstrcat(r->pool, lead, "mod_kdata:", key, NULL);
 }
 
 int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
@@ -195,31 +188,3 @@ void kd_cache_del(request_rec *r, const char *key)
                         (unsigned int)strlen(key), r->pool);
 }
 
-static apr_uint32_t kd_filter_bit(const char *key)
-{
-    /* The ids are random already; this only spreads them. */
-    return kd_fnv1a(key, strlen(key)) & (KD_FILTER_BITS - 1);
-}
-
-void kd_cache_filter_set(const char *key)
-{
-    apr_uint32_t bit;
-
-    if (kd_filter) {
-        bit = kd_filter_bit(key);
-        __atomic_fetch_or(&kd_filter[bit / 32], 1u << (bit % 32),
-                          __ATOMIC_SEQ_CST);
-    }
-}
-
-int kd_cache_filter_clear(const char *key)
-{
-    apr_uint32_t bit;
-
-    if (!kd_filter) {
-        return 0;
-    }
-    bit = kd_filter_bit(key);
-    return !(__atomic_load_n(&kd_filter[bit / 32], __ATOMIC_SEQ_CST)
-             & (1u << (bit % 32)));
-}

@@ -3,8 +3,8 @@
 
 /**
  * @file kd_cache.h
- * @brief State shared by every Apache process (ap_socache), and this
- * host's revocation filter in front of it.
+ * @brief The failed-login buckets per client address, shared by every
+ * Apache process (ap_socache; memcache or redis: every host).
  */
 #ifndef KD_CACHE_H
 #define KD_CACHE_H
@@ -27,9 +27,5 @@ int kd_cache_get(request_rec *r, const char *key, unsigned char *buf,
 int kd_cache_put(request_rec *r, const char *key, apr_time_t expiry,
                  const void *data, unsigned int len);
 void kd_cache_del(request_rec *r, const char *key);
-/** Note key in this host's revocation filter (before storing it). */
-void kd_cache_filter_set(const char *key);
-/** 1 when the filter proves key was never noted; 0: ask the cache. */
-int kd_cache_filter_clear(const char *key);
 
 #endif /* KD_CACHE_H */

@@ -151,35 +151,3 @@ void kd_throttle_refund(kd_req *kr)
     }
     kd_cache_unlock(r);
 }
-
-int kd_throttle_order(kd_req *kr)
-{
-    const kd_dir_conf *c = kr->dconf;
-    request_rec *r = kr->r;
-    const char *key;
-    int wait;
-
-    if (c->order_limit <= 0) {
-        return KD_NEXT;
-    }
-    key = apr_psprintf(r->pool, "o:" KD_I64,
-                       (apr_int64_t)kr->caller.client_id);
-    if (kd_cache_lock(r)) {
-        return kd_internal(kr);
-    }
-    wait = kd_wait(kd_level(r, key, c->order_limit, c->order_window),
-                   c->order_limit, c->order_window);
-    if (!wait) {
-        kd_add(r, key, c->order_limit, c->order_window, 1000);
-    }
-    kd_cache_unlock(r);
-    if (!wait) {
-        return KD_NEXT;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00507)
-                  "orders throttled for client " KD_I64 ", retry in %d s",
-                  (apr_int64_t)kr->caller.client_id, wait);
-    apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, wait));
-    return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
-                    "Too many orders, try again later");
-}

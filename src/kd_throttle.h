@@ -3,7 +3,7 @@
 
 /**
  * @file kd_throttle.h
- * @brief Failed-login and order limits (leaky buckets in kd_cache).
+ * @brief Failed-login limits (leaky buckets).
  */
 #ifndef KD_THROTTLE_H
 #define KD_THROTTLE_H
@@ -17,7 +17,5 @@
 int kd_throttle_check(kd_req *kr, const char *email);
 /** Give back the count of an attempt that did not fail its credentials. */
 void kd_throttle_refund(kd_req *kr);
-/** 429 with Retry-After when the caller placed too many orders lately. */
-int kd_throttle_order(kd_req *kr);
 
 #endif /* KD_THROTTLE_H */
