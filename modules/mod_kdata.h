@@ -98,7 +98,8 @@ typedef struct {
 } kd_srv_conf;
 
 typedef struct {
-    const char *prefix;         /* the <Location> path routes hang from */
+    const char *mount;          /* the <Location> path routes hang from */
+    int mount_set;              /* this section has a SetHandler */
     apr_off_t max_body;
     int max_fields;
     int max_field;
