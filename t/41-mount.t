@@ -166,7 +166,7 @@ KdataTokenSecretFile "$ENV{KD_SECRET_FILE}"
 KdataCache "shmcb:$dir/kdata-cache(262144)"
 EOC
 
-# --- httpd refuses what cannot be mounted, and says where -------------------------
+# --- httpd refuses what cannot be mounted, and says where ---------------
 my %refused = (
     '<LocationMatch "^/kdata">' => '<LocationMatch "^/kdata">
     SetHandler kdata
@@ -200,11 +200,12 @@ for my $what (sort keys %refused) {
     unlink "$dir/error_log";
     $out = `timeout 20 $httpd -f $conf -DFOREGROUND 2>&1`;
     my $rc = $? >> 8;
-    is_deeply [$rc != 0, $out =~ /KD00003: .* must be a <Location> with a plain path/ ? 1 : 0],
-        [1, 1], "$what: httpd does not start";
+    my $why = $out =~ /KD00003: .* must be a <Location> with a plain path/;
+    is_deeply [$rc != 0, $why ? 1 : 0], [1, 1],
+        "$what: httpd does not start, and says why";
 }
 
-# --- one server, one virtual host per layout ------------------------------------------
+# --- one server, one virtual host per layout ----------------------------
 my $conf = $head;
 for my $i (0 .. $#layouts) {
     my ($name, $body) = @{ $layouts[$i] };
@@ -307,5 +308,6 @@ $res = api("http://127.0.0.1:$ht_port/ht/login", $creds);
 is $res->code, 500, '.htaccess with SetHandler kdata: 500';
 open my $log, '<', "$dir/error_log" or die "error_log: $!";
 my $text = do { local $/; <$log> };
-like $text, qr{\Q$dir\E/htdocs/ht/\.htaccess: KD00003: SetHandler kdata in an \.htaccess file},
-    '.htaccess: the log names the file and why';
+my $ht_why = "$dir/htdocs/ht/.htaccess: KD00003: SetHandler kdata in an "
+            . '.htaccess file';
+like $text, qr/\Q$ht_why\E/, '.htaccess: the log names the file and why';
