@@ -253,12 +253,15 @@ sub login_shape {
     my $b = eval { JSON::PP->new->utf8->decode($res->content) }
         or return undef;
     my $t = delete $b->{0}{token} // return undef;
+    # A login writes the client's last login, address and host (WHMCS 7
+    # keeps them in tblclients), and the answer shows the previous one's.
+    delete @$_{qw(lastlogin ip host updated_at)} for @{ $b->{user} || [] };
     return $t =~ /^[\w-]+\.[\w-]+\.[\w-]{43}$/ ? [$res->code, $b] : undef;
 }
 my $login_shape = login_shape(api('/login', $creds));
-ok $login_shape && $login_shape->[0] == 200,
+ok $login_shape && $login_shape->[0] == 200
+    && $login_shape->[1]{user}[0]{email} eq 'namns@example.com',
     'login at the suite\'s server';
-# The client row in the answer carries nothing that changes per login.
 
 for my $i (0 .. $#layouts) {
     my ($name, undef, $mount, $limit) = @{ $layouts[$i] };
