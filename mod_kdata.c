@@ -16,6 +16,7 @@
 
 #include "apr_strings.h"
 #include "apr_file_io.h"
+#include "apr_fnmatch.h"
 #include "http_request.h"
 
 #include <jansson.h>
@@ -121,7 +122,8 @@ static void *kd_create_dir_conf(apr_pool_t *p, char *dir)
 {
     kd_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->prefix = dir;
+    /* mount stays NULL until this section's SetHandler (kd_set_handler). */
+    conf->mount_set = 0;
     conf->max_body = KD_UNSET;
     conf->max_fields = KD_UNSET;
     conf->max_field = KD_UNSET;
@@ -136,7 +138,16 @@ static void *kd_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     const kd_dir_conf *base = basev, *add = addv;
     kd_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->prefix = add->prefix ? add->prefix : base->prefix;
+    /* As core merges SetHandler: the last section merged that has one
+     * decides, whether or not it also has a Kdata directive. */
+    if (add->mount_set) {
+        conf->mount_set = 1;
+        conf->mount = add->mount;
+    }
+    else {
+        conf->mount_set = base->mount_set;
+        conf->mount = base->mount;
+    }
     conf->max_body = KD_MERGE(max_body);
     conf->max_fields = KD_MERGE(max_fields);
     conf->max_field = KD_MERGE(max_field);
@@ -418,7 +429,87 @@ static const char *kd_set_cache(cmd_parms *cmd, void *dummy,
 
 /* Each integer directive's field and range stand in its entry
  * (kd_int_spec: KD_SRV, KD_DIR, KD_SRV_LIMIT, KD_DIR_LIMIT). */
+
+/* Sections that narrow a request's conditions but not its URL space:
+ * SetHandler inside them mounts at the section around them. */
+static int kd_transparent_section(const char *name)
+{
+    return !strcasecmp(name, "<If") || !strcasecmp(name, "<ElseIf")
+           || !strcasecmp(name, "<Else") || !strcasecmp(name, "<Limit")
+           || !strcasecmp(name, "<LimitExcept");
+}
+
+/*
+ * SetHandler, seen by mod_kdata too: the routes hang below the section
+ * that holds SetHandler kdata, and httpd cannot tell afterwards which
+ * section that was.  Core's merged per-dir config keeps the path of the
+ * last section merged, which may be a later <Location "/kdata/api"> that
+ * only sets a limit, and our own per-dir config exists only in sections
+ * where one of our directives appears.  httpd hands a directive to every
+ * module that declares it (ap_walk_config_sub goes on after a module
+ * returns NULL), so core's SetHandler still runs; this one notes the
+ * section's path, and kd_merge_dir_conf merges it as core merges the
+ * handler: the last section merged that has a SetHandler wins.
+ *
+ * Mounted: a <Location> with a plain path ("/", "/kdata", "/kdata/"),
+ * the server or a <VirtualHost> itself (the whole URL space), and <If>
+ * or <Limit> inside either.  Refused, with the section named: regex and
+ * wildcard Locations, whose path is not a prefix the routes could hang
+ * below, and <Directory>, <Files>, <Proxy> and .htaccess files, which
+ * have no URL path at all.  Other handlers are only noted, never
+ * refused: when the handler in force is not kdata, the mount is unused.
+ */
+static const char *kd_set_handler(cmd_parms *cmd, void *confv,
+                                  const char *arg)
+{
+    kd_dir_conf *conf = confv;
+    const ap_directive_t *sec = cmd->directive->parent;
+    const char *args, *end, *path;
+
+    while (sec && kd_transparent_section(sec->directive)) {
+        sec = sec->parent;
+    }
+    conf->mount_set = 1;
+    conf->mount = NULL;
+    /* No section around it: the server itself, or an .htaccess file
+     * (whose directives come with no parent either). */
+    if (sec ? !strcasecmp(sec->directive, "<VirtualHost")
+            : ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+        conf->mount = "/";
+        return NULL;
+    }
+    if (sec && !strcasecmp(sec->directive, "<Location")) {
+        /* The path as core's urlsection reads it from the same text. */
+        end = ap_strrchr_c(sec->args, '>');
+        args = end ? apr_pstrmemdup(cmd->temp_pool, sec->args,
+                                    (apr_size_t)(end - sec->args))
+                   : sec->args;
+        path = ap_getword_conf(cmd->pool, &args);
+        if (*path == '/' && !apr_fnmatch_test(path)) {
+            conf->mount = path;
+            return NULL;
+        }
+    }
+    if (strcasecmp(arg, "kdata")) {
+        return NULL;
+    }
+    return apr_pstrcat(cmd->pool, KDLOGNO(00003) "SetHandler kdata ",
+                       sec ? apr_pstrcat(cmd->temp_pool, "in ",
+                                         sec->directive, " ", sec->args,
+                                         NULL)
+                           : "in an .htaccess file",
+                       ": the API's routes (login, api/v1/...) hang below "
+                       "the path of the <Location> that holds it, so it "
+                       "must be a <Location> with a plain path (no regex, "
+                       "no wildcard), e.g. <Location \"/kdata\">, one per "
+                       "path, or the server or <VirtualHost> itself",
+                       NULL);
+}
+
 static const command_rec kd_cmds[] = {
+    /* Core's own directive, with core's scope; see kd_set_handler. */
+    AP_INIT_TAKE1("SetHandler", kd_set_handler, NULL, OR_FILEINFO,
+                  "Also notes where mod_kdata's routes hang from"),
     AP_INIT_TAKE1("KdataTokenSecretFile", kd_set_secret_file, NULL,
                   RSRC_CONF, "File holding the HS256 key (>= 32 bytes)"),
     AP_INIT_TAKE1("KdataTokenTTL", kd_set_int,
@@ -497,15 +588,17 @@ static const kd_route kd_routes[] = {
     {NULL, NULL, 0, NULL}
 };
 
-/* The request path below the <Location> that holds SetHandler kdata. */
-static const char *kd_route_path(const request_rec *r, const char *prefix)
+/* The request path below the <Location> that holds SetHandler kdata
+ * (kd_set_handler).  Without one (the handler came from AddHandler or a
+ * RewriteRule's H= flag) the routes hang from the root. */
+static const char *kd_route_path(const request_rec *r, const char *mount)
 {
     const char *p = r->uri;
     apr_size_t n;
 
-    if (prefix && *prefix == '/') {
-        n = strlen(prefix);
-        if (!strncmp(p, prefix, n)) {
+    if (mount) {
+        n = strlen(mount);
+        if (!strncmp(p, mount, n)) {
             p += n;
         }
     }
@@ -537,7 +630,7 @@ static int kd_handler(request_rec *r)
     kr->sconf = sconf;
     kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
 
-    path = kd_route_path(r, dconf.prefix);
+    path = kd_route_path(r, dconf.mount);
     for (route = kd_routes; route->path; route++) {
         if (!strcmp(path, route->path)) {
             break;

@@ -3,11 +3,12 @@
 
 /*
  * POST /api/v1/applycredit (invoiceid[, amount]): pays the caller's
- * Unpaid invoice from the credit on their account, by default as much
- * as both allow.  WHMCS's own ApplyCredit reads, checks and then writes
- * in separate steps, so two calls at once can spend the same credit
- * twice; here one transaction locks the client row and then the invoice
- * row, and every check is made again under those locks.
+ * Unpaid invoice from the credit on their account: the whole balance,
+ * or the part an explicit amount names.  WHMCS's own ApplyCredit reads,
+ * checks and then writes in separate steps, so two calls at once can
+ * spend the same credit twice; here one transaction locks the client row
+ * and then the invoice row, and every check is made again under those
+ * locks.
  */
 
 #include "apr_strings.h"
@@ -120,12 +121,13 @@ int kd_ep_applycredit(kd_req *kr)
     kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE2), &inv.taxrate2);
     balance = inv.total - inv.payments;
 
+    /* Without an amount the whole balance is paid or nothing is (the
+     * contract, section 5): credit short of it is refused like any
+     * amount above the credit, never spent on part of the invoice, which
+     * a script reading "invoicepaid" could not tell from a failure.  Part
+     * payment takes an explicit amount. */
     if (!amount) {
-        amount = credit < balance ? credit : balance;
-        if (amount <= 0 && balance > 0) {
-            return kd_error(kr, HTTP_CONFLICT, "message",
-                            "Amount exceeds customer credit balance");
-        }
+        amount = balance;
     }
     if (amount > credit) {
         return kd_error(kr, HTTP_CONFLICT, "message",

@@ -99,7 +99,8 @@ typedef struct {
 } kd_srv_conf;
 
 typedef struct {
-    const char *prefix;         /* the <Location> path routes hang from */
+    const char *mount;          /* the <Location> path routes hang from */
+    int mount_set;              /* this section has a SetHandler */
     int max_body;               /* bytes (KdataMaxBody: at most 1 MB) */
     int max_fields;
     int max_field;

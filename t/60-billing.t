@@ -9,7 +9,7 @@ use Encode ();
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 77, need_module 'kdata', 'dbd';
+plan tests => 99, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -228,6 +228,93 @@ is_deeply [$res->code, json_of($res)],
     [409, { result => 'error',
             message => 'Amount exceeds customer credit balance' }],
     'no credit at all: 409';
+
+# --- without amount: the whole balance, or nothing (contract section 5) ---------
+# Every row a refused call could touch, whole, to compare before and after.
+sub rows_of {
+    my ($i, $s) = @_;
+    return {
+        counts   => counts(),
+        client   => sql('SELECT * FROM tblclients WHERE id = 1'),
+        invoice  => sql("SELECT * FROM tblinvoices WHERE id = $i"),
+        items    => sql("SELECT * FROM tblinvoiceitems WHERE invoiceid = $i"),
+        service  => sql("SELECT * FROM tblhosting WHERE id = $s"),
+        credit   => sql('SELECT * FROM tblcredit ORDER BY id'),
+        accounts => sql('SELECT * FROM tblaccounts ORDER BY id'),
+        activity => sql('SELECT * FROM tblactivitylog ORDER BY id DESC LIMIT 5'),
+        settings => sql("SELECT * FROM tblconfiguration WHERE setting LIKE "
+                        . "'SequentialInvoice%' ORDER BY setting"),
+    };
+}
+my $short = '{"result":"error","message":"Amount exceeds customer credit '
+          . 'balance"}';
+# Each on an invoice of its own: one spent in part would hide the next.
+for my $amount (undef, 'full', '') {
+    ($iid, $sid) = order();
+    set_credit(1, '299999.99');
+    my $f = { invoiceid => $iid, defined $amount ? (amount => $amount) : () };
+    my $what = defined $amount ? "amount '$amount'" : 'no amount';
+    is sql1("SELECT total FROM tblinvoices WHERE id = $iid"), '300000.00',
+        "$what: an invoice of 300000.00";
+    my $rows0 = rows_of($iid, $sid);
+    $res = call('applycredit', $f);
+    is_deeply [$res->code, $res->content], [409, $short],
+        "credit one cent short, $what: 409, exactly";
+    is_deeply rows_of($iid, $sid), $rows0,
+        "credit one cent short, $what: no row changed";
+}
+# Part payment is still there, when asked for.
+$res = call('applycredit', { invoiceid => $iid, amount => '299999.99' });
+is_deeply [$res->code, $res->content],
+    [200, qq({"result":"success","invoiceid":"$iid",)
+          . qq("amount":299999.99,"invoicepaid":"false"})],
+    'explicit amount 299999.99: applied, not paid';
+is_deeply sql("SELECT credit, total, status FROM tblinvoices "
+              . "WHERE id = $iid"), [['299999.99', '0.01', 'Unpaid']],
+    'explicit amount: invoice credit and total to the cent, still Unpaid';
+is credit_of(1), '0.00', 'explicit amount: the credit is spent';
+$res = call('applycredit', { invoiceid => $iid });
+is_deeply [$res->code, $res->content], [409, $short],
+    'no credit left for the last cent: 409';
+
+# Credit exactly the balance: paid, to the cent, every row WHMCS writes.
+my ($c_max, $a_max, $l_max) = map { sql1("SELECT COALESCE(MAX(id), 0) "
+    . "FROM $_") } qw(tblcredit tblaccounts tblactivitylog);
+set_credit(1, '0.01');
+$res = call('applycredit', { invoiceid => $iid });
+is_deeply [$res->code, $res->content],
+    [200, qq({"result":"success","invoiceid":"$iid",)
+          . qq("amount":0.01,"invoicepaid":"true"})],
+    'credit = the balance (0.01): paid, exactly';
+is_deeply sql("SELECT credit, total, status, DATE(datepaid) FROM tblinvoices "
+              . "WHERE id = $iid"), [['300000.00', '0.00', 'Paid', $today]],
+    'credit = the balance: invoice credit 300000.00, total 0.00, Paid';
+is credit_of(1), '0.00', 'credit = the balance: credit 0.00';
+is_deeply sql("SELECT clientid, admin_id, date, description, amount, relid "
+              . "FROM tblcredit WHERE id > $c_max ORDER BY id"),
+    [[1, 0, $today, "Credit Applied to Invoice #$iid", '-0.01', 0]],
+    'credit = the balance: one tblcredit row of -0.01';
+is_deeply sql("SELECT id FROM tblaccounts WHERE id > $a_max"), [],
+    'credit = the balance: no tblaccounts row (credit is not a payment)';
+is_deeply sql("SELECT DATE(date), description, user, userid, ipaddr "
+              . "FROM tblactivitylog WHERE id > $l_max ORDER BY id"),
+    [[$today, "Credit Applied - Amount: 0.01 - Invoice ID: $iid", 'Client',
+      1, '127.0.0.1'],
+     [$today, "Invoice Marked Paid - Invoice ID: $iid", 'Client', 1,
+      '127.0.0.1']],
+    'credit = the balance: the two activity lines';
+is sql1("SELECT nextduedate FROM tblhosting WHERE id = $sid"),
+    ymd($d, $m + 1, $y), 'credit = the balance: the service moves on';
+
+# The whole balance in one call, credit to spare.
+($iid) = order();
+set_credit(1, '300000.01');
+$res = call('applycredit', { invoiceid => $iid });
+is_deeply [$res->code, $res->content],
+    [200, qq({"result":"success","invoiceid":"$iid",)
+          . qq("amount":300000,"invoicepaid":"true"})],
+    'credit above the balance: the whole balance, paid';
+is credit_of(1), '0.01', 'credit above the balance: one cent left';
 
 # --- 20 at once on one invoice: one pays it, credit spent once ------------------------------
 ($iid) = order();
