@@ -116,15 +116,49 @@ const kd_stmt kd_stmts_login[] = {
     {NULL, NULL, 0}
 };
 
-static int kd_login_refused(kd_req *kr, const char *email, const char *why)
+/* The typed email as the log shows it (between double quotes): every
+ * byte but letters, digits and the punctuation of addresses is written
+ * %XX, space, quote, backslash, control and non-ASCII bytes included.
+ * httpd escapes log lines once more (backslashes, control bytes); this
+ * leaves it nothing to escape, so the email reads back as typed and
+ * cannot close its quotes, break the line or pass for another field. */
+static const char *kd_login_logitem(apr_pool_t *p, const char *email)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    static const char punct[] = "@._+-!#$&'*/=?^`{|}~";
+    apr_size_t n = strlen(email);
+    char *out, *o;
+
+    if (n > 255) {
+        n = 255;                /* as long as an email can be */
+    }
+    out = o = apr_palloc(p, 3 * n + 1);
+    for (; n; n--, email++) {
+        unsigned char c = (unsigned char)*email;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || strchr(punct, c)) {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* One line per failure, with the client address and never the password,
+ * in a fixed shape that fail2ban can match (conf/fail2ban/): the address
+ * comes first and the email, quoted, last. */
+static int kd_login_refused(kd_req *kr, const char *who, const char *why)
 {
     kr->throttle_email = NULL;  /* a real failure: its count stays */
-    /* One line per failure, with the client address and never the
-     * password, in a fixed shape that fail2ban can match. */
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00501)
-                  "login failed for %s from %s: %s",
-                  ap_escape_logitem(kr->r->pool, email),
-                  kr->r->useragent_ip, why);
+                  "login failed from %s (%s) for \"%s\"",
+                  kr->r->useragent_ip, why, who);
     return kd_error(kr, HTTP_UNAUTHORIZED, "messages", "User not exists");
 }
 
@@ -187,7 +221,7 @@ static int kd_login(kd_req *kr)
     const char *email = kd_arg(kr, "email");
     const char *password = kd_arg(kr, "password");
     const char *clientid = kd_arg(kr, "clientid");
-    const char *args[3], *hash, *id, *status;
+    const char *args[3], *hash, *id, *status, *who;
     char token[KD_JWT_MAX_LEN];
     long long cid = 0;
     kd_schema schema;
@@ -206,11 +240,12 @@ static int kd_login(kd_req *kr)
     if (clientid && (rc = kd_field_id(kr, "clientid", &cid)) != KD_NEXT) {
         return rc;
     }
+    who = kd_login_logitem(r->pool, email);
     if (strlen(email) > 255) {
-        return kd_login_refused(kr, "(too long)", "email too long");
+        return kd_login_refused(kr, who, "email too long");
     }
 
-    if ((rc = kd_throttle_check(kr, email)) != KD_NEXT) {
+    if ((rc = kd_throttle_check(kr, email, who)) != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;
@@ -220,8 +255,8 @@ static int kd_login(kd_req *kr)
     }
     if (strcmp(kd_rows_get(rows, 0, 0), "0")) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00505)
-                      "login refused for %s from %s: banned in tblbannedips",
-                      ap_escape_logitem(r->pool, email), r->useragent_ip);
+                      "login refused from %s (banned in tblbannedips) "
+                      "for \"%s\"", r->useragent_ip, who);
         return kd_error(kr, HTTP_FORBIDDEN, "message",
                         "Your IP address is banned");
     }
@@ -247,7 +282,7 @@ static int kd_login(kd_req *kr)
     if (kd_rows_count(rows) != 1) {
         kd_pw_dummy_verify(password, strlen(password),
                            kr->sconf->bcrypt_cost);
-        return kd_login_refused(kr, email, "unknown email");
+        return kd_login_refused(kr, who, "unknown email");
     }
     id = kd_rows_get(rows, 0, KD_L_ID);
     hash = kd_rows_get(rows, 0, KD_L_HASH);
@@ -260,18 +295,18 @@ static int kd_login(kd_req *kr)
             kd_pw_dummy_verify(password, strlen(password),
                                kr->sconf->bcrypt_cost);
         }
-        return kd_login_refused(kr, email, "wrong password");
+        return kd_login_refused(kr, who, "wrong password");
     }
     status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS);
     if (!kd_rows_get(rows, 0, KD_L_CLIENT)) {
-        return kd_login_refused(kr, email, "no client account to act for");
+        return kd_login_refused(kr, who, "no client account to act for");
     }
     if (!status || !strcmp(status, "Closed")) {
-        return kd_login_refused(kr, email, "client account is Closed");
+        return kd_login_refused(kr, who, "client account is Closed");
     }
     /* !v8 and cid: WHMCS 7 has one client per login; clientid must be it */
     if (!v8 && cid && cid != apr_atoi64(id)) {
-        return kd_login_refused(kr, email, "clientid not this account's");
+        return kd_login_refused(kr, who, "clientid not this account's");
     }
 
     if ((rc = kd_rehash(kr, v8, id, &hash, password)) != KD_NEXT) {

@@ -88,7 +88,7 @@ static void kd_add(request_rec *r, const char *key, int limit, int window,
                  &b, sizeof(b));
 }
 
-int kd_throttle_check(kd_req *kr, const char *email)
+int kd_throttle_check(kd_req *kr, const char *email, const char *who)
 {
     const kd_srv_conf *c = kr->sconf;
     request_rec *r = kr->r;
@@ -123,9 +123,9 @@ int kd_throttle_check(kd_req *kr, const char *email)
         return KD_NEXT;
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00506)
-                  "login throttled for %s from %s (%s), retry in %d s",
-                  ap_escape_logitem(r->pool, email), r->useragent_ip,
-                  wait_ip >= wait_ac ? "address" : "account", wait);
+                  "login throttled from %s (%s), retry in %d s, for \"%s\"",
+                  r->useragent_ip, wait_ip >= wait_ac ? "address" : "account",
+                  wait, who);
     apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, wait));
     return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
                     "Too many failed logins, try again later");

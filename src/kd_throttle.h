@@ -12,9 +12,10 @@
 
 /**
  * 429 with Retry-After when the address or the account is throttled;
- * otherwise the attempt is counted as a failure until refunded.
+ * otherwise the attempt is counted as a failure until refunded.  who is
+ * the email as the log shows it.
  */
-int kd_throttle_check(kd_req *kr, const char *email);
+int kd_throttle_check(kd_req *kr, const char *email, const char *who);
 /** Give back the count of an attempt that did not fail its credentials. */
 void kd_throttle_refund(kd_req *kr);
 /** 429 with Retry-After when the caller placed too many orders lately. */

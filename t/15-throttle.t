@@ -73,9 +73,9 @@ is scalar(grep { $_->[0] == 429 } @r), 7, 'parallel: the rest are throttled';
 
 # --- the log: one line per failure, no password --------------------------------------
 my $log = do { local $/; open my $fh, '<', 't/logs/error_log' or die; <$fh> };
-like $log, qr/KD00501: login failed for usd\@example\.com from 127\.0\.1\.3: wrong password/,
+like $log, qr/KD00501: login failed from 127\.0\.1\.3 \(wrong password\) for "usd\@example\.com"\n/,
     'each failure logged with its address';
-like $log, qr/KD00506: login throttled for usd\@example\.com from 127\.0\.1\.6 \(account\), retry in 1[78]\d s/,
+like $log, qr/KD00506: login throttled from 127\.0\.1\.6 \(account\), retry in 1[78]\d s, for "usd\@example\.com"\n/,
     'throttling logged';
 unlike $log, qr/guess3/, 'no password in the log';
 
