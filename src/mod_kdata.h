@@ -125,7 +125,8 @@ typedef struct {
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
     kd_caller caller;
     const char *idem_key;       /* the Idempotency-Key entry this holds */
-    const char *throttle_email; /* a counted login attempt, until refund */
+    struct kd_attempt *attempt; /* kd_throttle.c: a password check
+                                 * admitted, until its verdict */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
 

@@ -111,7 +111,7 @@ like join('', @lines),
     qr/KD00501: login failed from 127\.0\.9\.10 \(unknown email\) for "referer\@example\.com", referer: x\] \[client 6\.6\.6\.10:1\] KD00501: login failed from 6\.6\.6\.10 \(wrong password\)\n/,
     'the Referer comes after the message';
 like join('', @lines),
-    qr/KD00506: login throttled from 127\.0\.9\.13 \(account\), retry in 1[78]\d s, for "LOCKED-LOG\@example\.com"\n/,
+    qr/KD00506: login throttled from 127\.0\.9\.13 \(unknown email\), retry in 1[78]\d s, for "LOCKED-LOG\@example\.com"\n/,
     'the throttled attempt: KD00506, quoted the same way';
 like join('', @lines),
     qr/KD00505: login refused from 127\.0\.9\.12 \(banned in tblbannedips\) for "%22%5D%20KD00501%3A%20login%20failed%20from%206\.6\.6\.12%20%28"\n/,
