@@ -111,6 +111,8 @@ const kd_stmt kd_stmts_login[] = {
     {"kd_login8_rehash",
      "UPDATE tblusers SET password = %s, updated_at = NOW() "
      "WHERE id = %d AND password = %s", 1},
+    {"kd_login8_hash",
+     "SELECT password FROM tblusers WHERE id = %d", 1},
     {"kd_login8_seen",
      "UPDATE tblusers SET last_ip = %s, last_hostname = %s, "
      "last_login = NOW() WHERE id = %d", 1},
@@ -123,6 +125,8 @@ const kd_stmt kd_stmts_login[] = {
     {"kd_login7_rehash",
      "UPDATE tblclients SET password = %s, updated_at = NOW() "
      "WHERE id = %d AND password = %s", 0},
+    {"kd_login7_hash",
+     "SELECT " KD_TXT("password", 255) " FROM tblclients WHERE id = %d", 0},
     {"kd_login7_seen",
      "UPDATE tblclients SET lastlogin = NOW(), ip = %s, host = %s "
      "WHERE id = %d", 0},
@@ -203,12 +207,17 @@ static json_t *kd_client_json(const kd_rows *rows)
 
 /* Legacy hashes become bcrypt, as WHMCS does after a login.  The old
  * hash is part of the WHERE, so a password changed meanwhile is never
- * overwritten.  A failure here does not fail the login. */
+ * overwritten.  When the row no longer holds the old hash (a parallel
+ * login of the same user rehashed it first, or the password changed),
+ * the token must carry what the row holds now, and only if that still
+ * takes this password: a token fingerprinting the old hash would be dead
+ * on arrival.  A rehash that cannot be made does not fail the login. */
 static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
-                     const char *password)
+                     const char *password, const char *who)
 {
     char *hash = apr_palloc(kr->r->pool, KD_PW_HASH_SIZE);
-    const char *args[3], *old = *cur;
+    const char *args[3], *old = *cur, *now;
+    kd_rows *rows;
     int rc, n = 0;
 
     if (!kd_pw_needs_rehash(old)) {
@@ -225,10 +234,25 @@ static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
     args[2] = old;
     rc = kd_db_exec(kr, v8 ? "kd_login8_rehash" : "kd_login7_rehash", &n, 3,
                     args);
-    if (rc == KD_NEXT && n == 1) {
-        *cur = hash;            /* the token is issued against the new one */
+    if (rc != KD_NEXT) {
+        return rc;
     }
-    return rc;
+    if (n == 1) {
+        *cur = hash;            /* the token is issued against the new one */
+        return KD_NEXT;
+    }
+    args[0] = id;
+    rc = kd_db_select(kr, v8 ? "kd_login8_hash" : "kd_login7_hash", &rows, 1,
+                      args);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    now = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, 0) : NULL;
+    if (!now || !kd_pw_verify(password, strlen(password), now)) {
+        return kd_login_refused(kr, who, "password changed during login");
+    }
+    *cur = now;
+    return KD_NEXT;
 }
 
 static int kd_login(kd_req *kr)
@@ -352,7 +376,7 @@ static int kd_login(kd_req *kr)
         return kd_login_refused(kr, who, why);
     }
 
-    if ((rc = kd_rehash(kr, v8, id, &hash, password)) != KD_NEXT) {
+    if ((rc = kd_rehash(kr, v8, id, &hash, password, who)) != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;

@@ -1,6 +1,7 @@
 # Logins that run together: correct passwords are never refused because
-# other correct logins run at the same time, and parallel guesses never
-# get past the account limit.  Each scenario logs
+# other correct logins run at the same time, parallel guesses never get
+# past the account limit, and a legacy hash rehashed by parallel first
+# logins leaves every token they were given usable.  Each scenario logs
 # in from its own loopback address (127.0.8.x), so its buckets are its
 # own.
 use strict;
@@ -10,8 +11,10 @@ use Apache::TestRequest ();
 use KData::Test;
 use LWP::UserAgent;
 use JSON::PP ();
+use Digest::MD5 qw(md5_hex);
+use Digest::SHA qw(hmac_sha256_hex);
 
-plan tests => 14, need_module 'kdata', 'dbd';
+plan tests => 43, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $cred = $v8 ? 'tblusers' : 'tblclients';
@@ -105,3 +108,71 @@ is scalar(grep { $_->[0] == 401 } @r), 5,
     '12 parallel guesses under 3 spellings: exactly 5 x 401';
 is scalar(grep { $_->[0] == 429 } @r), 7,
     '12 parallel guesses under 3 spellings: 7 x 429';
+
+# --- parallel first logins with a legacy hash ----------------------------------------
+# One of them replaces the hash with bcrypt; the others must issue their
+# tokens against what the row holds afterwards, not the hash they read.
+my $key = '5f2b8c0e9a7d4163b0c1e2d3f4a59687';
+my $salt = 'k3d9Q';
+for my $f (['plain md5', md5_hex('other-pass-2')],
+           ['md5(salt.pw):salt', md5_hex($salt . 'other-pass-2') . ":$salt"],
+           ['hmac_sha256:key', hmac_sha256_hex('other-pass-2', $key)
+                               . ":$key"]) {
+    my ($fmt, $hash) = @$f;
+    sql("UPDATE $cred SET password = '$hash' WHERE id = 2");
+    is sql1("SELECT password FROM $cred WHERE id = 2"), $hash,
+        "$fmt: the legacy hash is in place";
+    @r = logins(5, '127.0.8.6', 'other@example.com', 'other-pass-2');
+    is_deeply [map { $_->[0] } @r], [(200) x 5],
+        "$fmt: 5 parallel first logins, 5 x 200";
+    tokens_work("$fmt: 5 parallel first logins", @r);
+    my $now = sql1("SELECT password FROM $cred WHERE id = 2");
+    like $now, qr/^\$2y\$10\$[.\/A-Za-z0-9]{53}$/, "$fmt: rehashed to bcrypt";
+    my $res = api('/login', { email => 'other@example.com',
+                              password => 'other-pass-2' });
+    is $res->code, 200, "$fmt: the new hash takes the password";
+    is sql1("SELECT password FROM $cred WHERE id = 2"), $now,
+        "$fmt: and is not replaced again";
+    my @t = map { decode($_->[1])->{0}{token} } @r;
+    my %seen;
+    is scalar(grep { !$seen{$_}++ } @t), 5, "$fmt: five distinct tokens";
+}
+
+# The same race made certain: an admin session holds the row while it
+# replaces the legacy hash, so the login's rehash waits for it and then
+# finds another hash there.  The same password (another login's bcrypt):
+# the token carries the new hash and works.  Another password (changed in
+# WHMCS meanwhile): no token, the usual 401.
+my $md5 = md5_hex('other-pass-2');
+my $pw9 = '$2y$10$3zrHfVIKa/EUQZHXpQZCWuy28hrMBJmdYN5GmXNdhmgFn254yLSd2';
+for my $c (['the same password', $pw2, 200],
+           ['another password', $pw9, 401]) {
+    my ($what, $new, $code) = @$c;
+    sql("UPDATE $cred SET password = '$md5' WHERE id = 2");
+    my $pid = background_sql("BEGIN; UPDATE $cred SET password = '$new' "
+                             . "WHERE id = 2; DO SLEEP(1.5); COMMIT;");
+    my $res = api('/login', { email => 'other@example.com',
+                              password => 'other-pass-2' });
+    waitpid $pid, 0;
+    is $res->code, $code, "rehash lost to $what: $code";
+    is sql1("SELECT password FROM $cred WHERE id = 2"), $new,
+        "rehash lost to $what: the row keeps what the admin wrote";
+    if ($code == 200) {
+        my $t = json_of($res)->{0}{token};
+        my $g = api('/api/v1/getproduct', { serviceid => 2 }, token => $t);
+        ok $g->code == 200 && eq_deeply_json(json_of($g), $want),
+            "rehash lost to $what: the token opens getproduct";
+    }
+    else {
+        is_deeply json_of($res), $fail, "rehash lost to $what: the body";
+    }
+}
+my $log = do { local $/; open my $fh, '<', 't/logs/error_log' or die; <$fh> };
+like $log, qr/KD00501: login failed from 127\.0\.0\.1 \(password changed during login\) for "other\@example\.com"\n/,
+    'the lost rehash to another password is logged as a failed login';
+
+# The fixture's bcrypt of other-pass-2 back for the files after this one.
+sql("UPDATE $cred SET password = '$pw2' WHERE id = 2");
+my $res = api('/login', { email => 'other@example.com',
+                          password => 'other-pass-2' });
+is $res->code, 200, 'the fixture hash is back';
