@@ -36,13 +36,10 @@
  */
 
 #include "apr_strings.h"
-#include "apr_lib.h"
-
 
 #include "mod_kdata.h"
 #include "kd_throttle.h"
 #include "kd_cache.h"
-#include "kd_hash.h"
 #include "kd_reply.h"
 
 typedef struct {
