@@ -11,7 +11,9 @@
  * format WHMCS has used is verified (kd_passwd.c) and a legacy one is
  * replaced by bcrypt on success, as WHMCS does.  Unknown email, wrong
  * password, closed account and an account the user cannot act for all
- * get the one answer, after the same amount of hashing work.
+ * get the one answer, after the same amount of hashing work and the
+ * same throttling (kd_throttle.c): failures count against the address
+ * and against the account the lookup found, whatever the spelling.
  */
 
 #include "apr_strings.h"
@@ -24,6 +26,7 @@
 #include "kd_body.h"
 #include "kd_db.h"
 #include "kd_fmt.h"
+#include "kd_hash.h"
 #include "kd_json.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
@@ -72,42 +75,60 @@ static const struct {
 #define KD_NCLIENT_COLS \
     ((int)(sizeof(kd_client_cols) / sizeof(kd_client_cols[0])))
 
-/* Result layout of every login statement: the credential's id and hash,
- * then the client columns (all NULL when no client is linked). */
-#define KD_L_ID      0
-#define KD_L_HASH    1
-#define KD_L_CLIENT  2
+/* Result layout of every login statement: the typed email's key (see
+ * KD_EMAIL_KEY), the credential's id and hash (NULL when no account has
+ * the email), then the client columns (all NULL when no client is
+ * linked). */
+#define KD_L_KEY     0
+#define KD_L_ID      1
+#define KD_L_HASH    2
+#define KD_L_CLIENT  3
+
+/* The typed email's collation key, hashed: its weight under
+ * utf8mb4_unicode_ci (the rules of WHMCS's utf8_unicode_ci) without the
+ * trailing spaces that the comparison ignores, so that every spelling
+ * the lookup takes for one email (case, accents, trailing spaces) has
+ * the same key.  An email no account has is throttled under it; asked in
+ * the lookup itself, it costs known and unknown emails the same. */
+#define KD_EMAIL_KEY \
+    "(SELECT SHA2(WEIGHT_STRING(CONVERT(RTRIM(%s) USING utf8mb4) " \
+    "COLLATE utf8mb4_unicode_ci), 256) AS k) k"
 
 const kd_stmt kd_stmts_login[] = {
     /* WHMCS 8: the user by email, and the client they own (or, failing
      * that, the first they may act for). */
     {"kd_login8",
-     "SELECT u.id, u.password, " KD_CLIENT_COLS " FROM tblusers u "
+     "SELECT k.k, u.id, u.password, " KD_CLIENT_COLS " FROM " KD_EMAIL_KEY
+     " LEFT JOIN tblusers u ON u.email = %s "
      "LEFT JOIN tblusers_clients uc ON uc.auth_user_id = u.id "
      "LEFT JOIN tblclients c ON c.id = uc.client_id "
-     "WHERE u.email = %s ORDER BY uc.owner DESC, c.id LIMIT 1", 1},
+     "ORDER BY uc.owner DESC, c.id LIMIT 1", 1},
     /* WHMCS 8, the client chosen with clientid. */
     {"kd_login8_client",
-     "SELECT u.id, u.password, " KD_CLIENT_COLS " FROM tblusers u "
+     "SELECT k.k, u.id, u.password, " KD_CLIENT_COLS " FROM " KD_EMAIL_KEY
+     " LEFT JOIN tblusers u ON u.email = %s "
      "LEFT JOIN tblusers_clients uc ON uc.auth_user_id = u.id "
      "AND uc.client_id = %d "
-     "LEFT JOIN tblclients c ON c.id = uc.client_id "
-     "WHERE u.email = %s LIMIT 1", 1},
+     "LEFT JOIN tblclients c ON c.id = uc.client_id LIMIT 1", 1},
     {"kd_login8_rehash",
      "UPDATE tblusers SET password = %s, updated_at = NOW() "
      "WHERE id = %d AND password = %s", 1},
+    {"kd_login8_hash",
+     "SELECT password FROM tblusers WHERE id = %d", 1},
     {"kd_login8_seen",
      "UPDATE tblusers SET last_ip = %s, last_hostname = %s, "
      "last_login = NOW() WHERE id = %d", 1},
     /* WHMCS 7: email is not unique in tblclients; an open account wins,
      * then the oldest. */
     {"kd_login7",
-     "SELECT c.id, " KD_TXT("c.password", 255) ", " KD_CLIENT_COLS
-     " FROM tblclients c "
-     "WHERE c.email = %s ORDER BY c.status = 'Closed', c.id LIMIT 1", 0},
+     "SELECT k.k, c.id, " KD_TXT("c.password", 255) ", " KD_CLIENT_COLS
+     " FROM " KD_EMAIL_KEY " LEFT JOIN tblclients c ON c.email = %s "
+     "ORDER BY c.status = 'Closed', c.id LIMIT 1", 0},
     {"kd_login7_rehash",
      "UPDATE tblclients SET password = %s, updated_at = NOW() "
      "WHERE id = %d AND password = %s", 0},
+    {"kd_login7_hash",
+     "SELECT " KD_TXT("password", 255) " FROM tblclients WHERE id = %d", 0},
     {"kd_login7_seen",
      "UPDATE tblclients SET lastlogin = NOW(), ip = %s, host = %s "
      "WHERE id = %d", 0},
@@ -118,15 +139,48 @@ const kd_stmt kd_stmts_login[] = {
     {NULL, NULL, 0}
 };
 
-static int kd_login_refused(kd_req *kr, const char *email, const char *why)
+/* The typed email as the log shows it (between double quotes): every
+ * byte but letters, digits and the punctuation of addresses is written
+ * %XX, space, quote, backslash, control and non-ASCII bytes included.
+ * httpd escapes log lines once more (backslashes, control bytes); this
+ * leaves it nothing to escape, so the email reads back as typed and
+ * cannot close its quotes, break the line or pass for another field. */
+static const char *kd_login_logitem(apr_pool_t *p, const char *email)
 {
-    kr->throttle_email = NULL;  /* a real failure: its count stays */
-    /* One line per failure, with the client address and never the
-     * password, in a fixed shape that fail2ban can match. */
+    static const char hex[] = "0123456789ABCDEF";
+    static const char punct[] = "@._+-!#$&'*/=?^`{|}~";
+    apr_size_t n = strlen(email);
+    char *out, *o;
+
+    if (n > 255) {
+        n = 255;                /* as long as an email can be */
+    }
+    out = o = apr_palloc(p, 3 * n + 1);
+    for (; n; n--, email++) {
+        unsigned char c = (unsigned char)*email;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || strchr(punct, c)) {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* One line per failure, with the client address and never the password,
+ * in a fixed shape that fail2ban can match (conf/fail2ban/): the address
+ * comes first and the email, quoted, last. */
+static int kd_login_refused(kd_req *kr, const char *who, const char *why)
+{
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, kr->r, KDLOGNO(00501)
-                  "login failed for %s from %s: %s",
-                  ap_escape_logitem(kr->r->pool, email),
-                  kr->r->useragent_ip, why);
+                  "login failed from %s (%s) for \"%s\"",
+                  kr->r->useragent_ip, why, who);
     return kd_error(kr, HTTP_UNAUTHORIZED, "messages", "User not exists");
 }
 
@@ -155,12 +209,17 @@ static json_t *kd_client_json(const kd_rows *rows)
 
 /* Legacy hashes become bcrypt, as WHMCS does after a login.  The old
  * hash is part of the WHERE, so a password changed meanwhile is never
- * overwritten.  A failure here does not fail the login. */
+ * overwritten.  When the row no longer holds the old hash (a parallel
+ * login of the same user rehashed it first, or the password changed),
+ * the token must carry what the row holds now, and only if that still
+ * takes this password: a token fingerprinting the old hash would be dead
+ * on arrival.  A rehash that cannot be made does not fail the login. */
 static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
-                     const char *password)
+                     const char *password, const char *who)
 {
     char *hash = apr_palloc(kr->r->pool, KD_PW_HASH_SIZE);
-    const char *args[3], *old = *cur;
+    const char *args[3], *old = *cur, *now;
+    kd_rows *rows;
     int rc, n = 0;
 
     if (!kd_pw_needs_rehash(old)) {
@@ -177,10 +236,25 @@ static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
     args[2] = old;
     rc = kd_db_exec(kr, v8 ? "kd_login8_rehash" : "kd_login7_rehash", &n, 3,
                     args);
-    if (rc == KD_NEXT && n == 1) {
-        *cur = hash;            /* the token is issued against the new one */
+    if (rc != KD_NEXT) {
+        return rc;
     }
-    return rc;
+    if (n == 1) {
+        *cur = hash;            /* the token is issued against the new one */
+        return KD_NEXT;
+    }
+    args[0] = id;
+    rc = kd_db_select(kr, v8 ? "kd_login8_hash" : "kd_login7_hash", &rows, 1,
+                      args);
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    now = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, 0) : NULL;
+    if (!now || !kd_pw_verify(password, strlen(password), now)) {
+        return kd_login_refused(kr, who, "password changed during login");
+    }
+    *cur = now;
+    return KD_NEXT;
 }
 
 static int kd_login(kd_req *kr)
@@ -189,13 +263,13 @@ static int kd_login(kd_req *kr)
     const char *email = kd_arg(kr, "email");
     const char *password = kd_arg(kr, "password");
     const char *clientid = kd_arg(kr, "clientid");
-    const char *args[3], *hash, *id, *status;
-    char token[KD_JWT_MAX_LEN];
+    const char *args[3], *hash, *id, *key, *status, *who, *why;
+    char token[KD_JWT_MAX_LEN], digest[2 * 16 + 1];
     long long cid = 0;
     kd_schema schema;
     kd_rows *rows;
     json_t *body, *tok, *users;
-    int rc, v8, match;
+    int rc, v8;
 
     if (!email || !*email || !email[strspn(email, " \t")]) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
@@ -208,11 +282,12 @@ static int kd_login(kd_req *kr)
     if (clientid && (rc = kd_field_id(kr, "clientid", &cid)) != KD_NEXT) {
         return rc;
     }
+    who = kd_login_logitem(r->pool, email);
     if (strlen(email) > 255) {
-        return kd_login_refused(kr, "(too long)", "email too long");
+        return kd_login_refused(kr, who, "email too long");
     }
 
-    if ((rc = kd_throttle_check(kr, email)) != KD_NEXT) {
+    if ((rc = kd_throttle_address(kr, who)) != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;
@@ -222,8 +297,8 @@ static int kd_login(kd_req *kr)
     }
     if (strcmp(kd_rows_get(rows, 0, 0), "0")) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00505)
-                      "login refused for %s from %s: banned in tblbannedips",
-                      ap_escape_logitem(r->pool, email), r->useragent_ip);
+                      "login refused from %s (banned in tblbannedips) "
+                      "for \"%s\"", r->useragent_ip, who);
         return kd_error(kr, HTTP_FORBIDDEN, "message",
                         "Your IP address is banned");
     }
@@ -232,51 +307,78 @@ static int kd_login(kd_req *kr)
         return rc;
     }
     v8 = schema == KD_SCHEMA_WHMCS8;
+    args[0] = email;
+    args[1] = email;
     if (v8 && cid) {
-        args[0] = kd_id(r->pool, cid);
-        args[1] = email;
-        rc = kd_db_select(kr, "kd_login8_client", &rows, 2, args);
+        args[2] = kd_id(r->pool, cid);
+        rc = kd_db_select(kr, "kd_login8_client", &rows, 3, args);
     }
     else {
-        args[0] = email;
-        rc = kd_db_select(kr, v8 ? "kd_login8" : "kd_login7", &rows, 1,
+        rc = kd_db_select(kr, v8 ? "kd_login8" : "kd_login7", &rows, 2,
                           args);
     }
     if (rc != KD_NEXT) {
         return rc;
     }
 
-    if (kd_rows_count(rows) != 1) {
+    /* Which bucket the attempt counts against: the account found, or,
+     * for an email no account has, the email's collation key (so its
+     * spellings share a bucket as an account's do). */
+    id = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, KD_L_ID) : NULL;
+    if (id) {
+        key = apr_pstrcat(r->pool, v8 ? "u:" : "c:", id, NULL);
+    }
+    else {
+        key = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, KD_L_KEY)
+                                       : NULL;
+        if (!key) {
+            key = email;
+        }
+        kd_sha256_hex(key, strlen(key), 16, digest);
+        key = apr_pstrcat(r->pool, "e:", digest, NULL);
+    }
+    if ((rc = kd_throttle_admit(kr, key, id != NULL, who)) != KD_NEXT) {
+        return rc;
+    }
+
+    /* The verdict, with the same hashing work on every path. */
+    hash = id ? kd_rows_get(rows, 0, KD_L_HASH) : NULL;
+    if (!hash) {
+        hash = "";
+    }
+    why = NULL;
+    if (!id) {
         kd_pw_dummy_verify(password, strlen(password),
                            kr->sconf->bcrypt_cost);
-        return kd_login_refused(kr, email, "unknown email");
+        why = "unknown email";
     }
-    id = kd_rows_get(rows, 0, KD_L_ID);
-    hash = kd_rows_get(rows, 0, KD_L_HASH);
-    match = kd_pw_verify(password, strlen(password), hash ? hash : "");
-    if (!match) {
+    else if (!kd_pw_verify(password, strlen(password), hash)) {
         /* A legacy (MD5, HMAC) hash is checked in microseconds: pay a
          * bcrypt as an unknown email does, or the answer's speed would
          * tell which emails have accounts. */
-        if (kd_pw_format_of(hash ? hash : "") != KD_PW_BCRYPT) {
+        if (kd_pw_format_of(hash) != KD_PW_BCRYPT) {
             kd_pw_dummy_verify(password, strlen(password),
                                kr->sconf->bcrypt_cost);
         }
-        return kd_login_refused(kr, email, "wrong password");
+        why = "wrong password";
     }
-    status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS);
-    if (!kd_rows_get(rows, 0, KD_L_CLIENT)) {
-        return kd_login_refused(kr, email, "no client account to act for");
+    else if (!kd_rows_get(rows, 0, KD_L_CLIENT)) {
+        why = "no client account to act for";
     }
-    if (!status || !strcmp(status, "Closed")) {
-        return kd_login_refused(kr, email, "client account is Closed");
+    else if (!(status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS))
+             || !strcmp(status, "Closed")) {
+        why = "client account is Closed";
     }
     /* !v8 and cid: WHMCS 7 has one client per login; clientid must be it */
-    if (!v8 && cid && cid != apr_atoi64(id)) {
-        return kd_login_refused(kr, email, "clientid not this account's");
+    else if (!v8 && cid && cid != apr_atoi64(id)) {
+        why = "clientid not this account's";
+    }
+    kd_throttle_settle(kr, why != NULL);
+    if (why) {
+        return kd_login_refused(kr, who, why);
     }
 
-    if ((rc = kd_rehash(kr, v8, id, &hash, password)) != KD_NEXT) {
+    if ((rc = kd_rehash(kr, v8, id, &hash, password, who)) != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;
@@ -311,7 +413,8 @@ int kd_ep_login(kd_req *kr)
 {
     int rc = kd_login(kr);
 
-    /* Success, 503, 500, a ban: not a guess at a password. */
-    kd_throttle_refund(kr);
+    /* A check still admitted here ended without a verdict (500, 503):
+     * not a guess at a password, so it frees its slots uncounted. */
+    kd_throttle_settle(kr, 0);
     return rc;
 }

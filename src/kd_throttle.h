@@ -11,11 +11,26 @@
 #include "mod_kdata.h"
 
 /**
- * 429 with Retry-After when the address or the account is throttled;
- * otherwise the attempt is counted as a failure until refunded.
+ * Before any database work: 429 with Retry-After when the client address
+ * has failed too many logins lately.  Counts nothing.  who is the typed
+ * email as the log shows it.
  */
-int kd_throttle_check(kd_req *kr, const char *email);
-/** Give back the count of an attempt that did not fail its credentials. */
-void kd_throttle_refund(kd_req *kr);
+int kd_throttle_address(kd_req *kr, const char *who);
+/**
+ * Admit one password check against an account: "u:<tblusers.id>" or
+ * "c:<tblclients.id>" when known, else "e:<key>" for an email no account
+ * has (key: the email's collation key).  429 with Retry-After when the
+ * address or the account has failed too often; otherwise the check holds
+ * a slot of each until kd_throttle_settle, waiting (briefly) while all
+ * the slots are held by checks in flight, 503 if none frees in time.
+ */
+int kd_throttle_admit(kd_req *kr, const char *account, int known,
+                      const char *who);
+/**
+ * The verdict of the admitted check: a failure is counted against the
+ * address and the account; either way its slots are freed.  Does nothing
+ * when no check is admitted (or it was settled already).
+ */
+void kd_throttle_settle(kd_req *kr, int failed);
 
 #endif /* KD_THROTTLE_H */

@@ -133,7 +133,8 @@ typedef struct {
     kd_caller caller;
     struct kd_reply_hook *on_reply; /* recorders of the answer (kd_reply.h) */
     struct kd_idem *idem;       /* the Idempotency-Key this holds */
-    const char *throttle_email; /* a counted login attempt, until refund */
+    struct kd_attempt *attempt; /* kd_throttle.c: a password check
+                                 * admitted, until its verdict */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
 } kd_req;
 

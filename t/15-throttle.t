@@ -1,7 +1,9 @@
 # Login throttling across Apache's processes: per client address and per
 # account, 429 with Retry-After before any password is checked, and a
-# success never resets a victim's counter.  WHMCS's tblbannedips honoured.
-# Each scenario logs in from its own loopback address (127.0.0.x), so its
+# success never resets a victim's counter.  The account is the one the
+# lookup finds, whatever the spelling; an unknown email is throttled the
+# same way without touching any account.  WHMCS's tblbannedips honoured.
+# Each scenario logs in from its own loopback address (127.0.x.y), so its
 # buckets are its own.
 use strict;
 use warnings FATAL => 'all';
@@ -9,8 +11,10 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use KData::Test;
 use LWP::UserAgent;
+use List::Util qw(min);
+use Time::HiRes ();
 
-plan tests => 22, need_module 'kdata', 'dbd';
+plan tests => 63, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my %ua;
@@ -73,11 +77,100 @@ is scalar(grep { $_->[0] == 429 } @r), 7, 'parallel: the rest are throttled';
 
 # --- the log: one line per failure, no password --------------------------------------
 my $log = do { local $/; open my $fh, '<', 't/logs/error_log' or die; <$fh> };
-like $log, qr/KD00501: login failed for usd\@example\.com from 127\.0\.1\.3: wrong password/,
+like $log, qr/KD00501: login failed from 127\.0\.1\.3 \(wrong password\) for "usd\@example\.com"\n/,
     'each failure logged with its address';
-like $log, qr/KD00506: login throttled for usd\@example\.com from 127\.0\.1\.6 \(account\), retry in 1[78]\d s/,
+like $log, qr/KD00506: login throttled from 127\.0\.1\.6 \(account\), retry in 1[78]\d s, for "usd\@example\.com"\n/,
     'throttling logged';
 unlike $log, qr/guess3/, 'no password in the log';
+
+# --- the account the lookup finds, whatever the spelling ----------------------------
+# WHMCS compares emails under utf8_unicode_ci, which ignores letter case,
+# accents and trailing spaces: every spelling that reaches an account is
+# that account, for its bucket too.  (This file has no "use utf8": the
+# accented emails are UTF-8 bytes, sent as %C3%A9 and so on.)
+my $pw2 = '$2y$10$QChtMhxiXX3H6wrrgIZaeuyR6cPy5mC8Q.YeYu6kZ77rCXK6UqkrC';
+add_account(60, 'lockme@example.com', $pw2);      # password other-pass-2
+for my $i (1 .. 5) {
+    my $res = login_from("127.0.6.$i", 'lockme@example.com', "guess$i");
+    is_deeply [$res->code, json_of($res)], [401, $fail], "spelling: guess $i";
+}
+for my $v ('lockme@example.com', 'LockMe@Example.COM', 'lockme@example.com ',
+           'lockmé@example.com', 'LÖCKMÉ@example.com   ') {
+    my $res = login_from('127.0.6.9', $v, 'other-pass-2');
+    is_deeply [$res->code, json_of($res)], [429, $slow],
+        "spelling: '$v' is the locked account, right password or not";
+    my $ra = $res->header('Retry-After') // 0;
+    ok $ra >= 170 && $ra <= 180, "spelling: '$v': Retry-After $ra";
+}
+add_account(61, 'spread@example.com', $pw2);
+my @spellings = ('spread@example.com', 'SPREAD@example.com',
+                 'spread@example.com ', 'sprèad@example.com',
+                 'SPRÉAD@EXAMPLE.COM  ');
+for my $i (0 .. 4) {
+    my $res = login_from("127.0.6.1$i", $spellings[$i], "guess$i");
+    is_deeply [$res->code, json_of($res)], [401, $fail],
+        "spelling: guess as '$spellings[$i]'";
+}
+$res = login_from('127.0.6.19', 'spread@example.com', 'other-pass-2');
+is_deeply [$res->code, json_of($res)], [429, $slow],
+    'spelling: guesses under five spellings fill one bucket';
+
+# --- an email no account has ------------------------------------------------------
+# Throttled as an account would be (the answers do not tell that it has
+# none), its spellings together as an account's are ...
+for my $i (1 .. 5) {
+    my $res = login_from("127.0.7.$i", 'ghost@example.com', "guess$i");
+    is_deeply [$res->code, json_of($res)], [401, $fail], "unknown: guess $i";
+}
+for my $v ('ghost@example.com', 'GHOST@example.com ', 'ghöst@example.com') {
+    my $res = login_from('127.0.7.9', $v, 'x');
+    is_deeply [$res->code, json_of($res)], [429, $slow],
+        "unknown: '$v' throttled like an account";
+    my $ra = $res->header('Retry-After') // 0;
+    ok $ra >= 170 && $ra <= 180, "unknown: '$v': Retry-After $ra";
+}
+# ... and its failures count against no account: near-misses of a real
+# email, failed over and over, leave the account with an empty bucket.
+add_account(62, 'near@example.com', $pw2);
+my $ok401 = 0;
+for my $e ('near@example.co', 'near@example.com.', 'nearr@example.com',
+           'nea@example.com', 'near@exampl.com') {
+    for my $i (1 .. 3) {
+        $ok401++ if login_from('127.0.7.10', $e, 'other-pass-2')->code == 401;
+    }
+}
+is $ok401, 15, 'unknown: 15 failures on near-misses, all 401';
+for my $i (1 .. 4) {
+    my $res = login_from('127.0.7.11', 'near@example.com', "guess$i");
+    is $res->code, 401, "unknown: the account still takes guess $i";
+}
+$res = login_from('127.0.7.10', 'near@example.com', 'other-pass-2');
+is $res->code, 200, 'unknown: and its password, from the same address';
+
+# --- timing: an unknown email costs what a known one does ---------------------------
+# A bcrypt either way (a legacy MD5 hash is checked in microseconds, then
+# a bcrypt is paid as well).  The fastest of a few tries is compared, as
+# load only ever slows a request down.
+add_account(63, 'timing@example.com', $pw2);
+add_account(64, 'timing-md5@example.com', '5f4dcc3b5aa765d61d8327deb882cf99');
+my (%t);
+for my $i (1 .. 4) {
+    for my $e (['known', 'timing@example.com'],
+               ['legacy', 'timing-md5@example.com'],
+               ['unknown', "timing$i\@example.com"]) {
+        my $t0 = Time::HiRes::time();
+        my $code = login_from("127.0.7.2$i", $e->[1], "guess$i")->code;
+        push @{ $t{$e->[0]} }, Time::HiRes::time() - $t0;
+        die "timing: $e->[1]: $code" unless $code == 401;
+    }
+}
+my %fast = map { $_ => min(@{ $t{$_} }) } keys %t;
+my $fig = join ', ', map { sprintf '%s %.0f ms', $_, 1000 * $fast{$_} }
+    sort keys %fast;
+ok $fast{unknown} >= 0.5 * $fast{known}, "timing: unknown not faster ($fig)";
+ok $fast{known} >= 0.5 * $fast{unknown}, "timing: known not faster ($fig)";
+ok $fast{legacy} >= 0.5 * $fast{unknown},
+    "timing: legacy hash not faster ($fig)";
 
 # --- WHMCS's Ban Control (tblbannedips) -------------------------------------------------
 sql("INSERT INTO tblbannedips (ip, reason, expires) VALUES "

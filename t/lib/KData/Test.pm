@@ -19,7 +19,7 @@ use HTTP::Request ();
 
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
                  secret schema_flavour kd_db parallel counts setting
-                 background_sql open_transactions);
+                 background_sql open_transactions add_account);
 
 my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
 my $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -188,6 +188,27 @@ sub open_transactions {
     sql1("SELECT COUNT(*) FROM information_schema.INNODB_TRX t "
          . "JOIN information_schema.PROCESSLIST p ON p.ID = "
          . "t.trx_mysql_thread_id WHERE p.USER = 'kdata'");
+}
+
+# A login of its own for a test (its buckets start empty): client $id
+# (a copy of client 2, without services) with $email and password hash
+# $hash, and on WHMCS 8 user $id owning it.
+sub add_account {
+    my ($id, $email, $hash) = @_;
+    s/'/''/g for $email, $hash;
+    my $q = "CREATE TEMPORARY TABLE kd_c AS SELECT * FROM tblclients "
+        . "WHERE id = 2; UPDATE kd_c SET id = $id, email = '$email', "
+        . "uuid = UUID(), password = '$hash'; INSERT INTO tblclients "
+        . "SELECT * FROM kd_c; DROP TEMPORARY TABLE kd_c";
+    $q .= "; CREATE TEMPORARY TABLE kd_u AS SELECT * FROM tblusers "
+        . "WHERE id = 2; UPDATE kd_u SET id = $id, email = '$email', "
+        . "password = '$hash'; INSERT INTO tblusers SELECT * FROM kd_u; "
+        . "DROP TEMPORARY TABLE kd_u; INSERT INTO tblusers_clients (id, "
+        . "auth_user_id, client_id, invite_id, owner, permissions, "
+        . "created_at, updated_at) VALUES ($id, $id, $id, 0, 1, NULL, "
+        . "NOW(), NOW())"
+        if schema_flavour() ne 'whmcs7';
+    sql($q);
 }
 
 # Sets a tblconfiguration value (WHMCS's settings live in the database).
