@@ -2,9 +2,15 @@
 # built module (KData::Cluster: their own ServerRoot, mutexes, ports and
 # processes, nothing shared with Apache::Test's server) on the suite's
 # MariaDB, with one key file and one shared cache server started here:
-# memcached (KdataCache memcache:), then redis-server (KdataCache redis:;
-# Debian's apache2-bin ships mod_socache_redis).  Requests go to host A
-# and host B at the same moment, as a load balancer would spread them.
+# memcached (KdataCache memcache:), then, in flavour own,
+# redis-server (KdataCache redis:; Debian's apache2-bin ships
+# mod_socache_redis).  Requests go to host A and host B one after
+# another and at the same moment, as a load balancer spreads them.
+#
+# An Apache::Test file rather than a script of its own: t/run-tests
+# already starts the MariaDB and loads each flavour's database, and the
+# suite's helpers (KData::Test: sql, mint) and TAP report come with it;
+# the cluster itself shares nothing with Apache::Test's server.
 #
 # Written to the behaviour a cluster needs.  What today's code, which
 # keeps revocations, limits and idempotency keys in the socache, cannot
@@ -27,9 +33,9 @@ use Time::HiRes qw(time);
 
 our $TODO;
 # memcached in every database flavour (the requests run WHMCS 7's and 8's
-# statements); redis-server, the same tests against the other provider,
-# in the first flavour only, which is what the provider changes.
-# KD_CLUSTER_CACHES="memcache redis" chooses.
+# statements); redis-server in flavour own only: the provider changes how
+# the state is shared, not which statements run.  KD_CLUSTER_CACHES
+# ("memcache redis") chooses.
 my @kinds = split ' ', $ENV{KD_CLUSTER_CACHES}
     // (schema_flavour() eq 'own' ? 'memcache redis' : 'memcache');
 my $per_kind = 8;

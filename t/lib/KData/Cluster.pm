@@ -88,15 +88,11 @@ sub new {
     $LIVE{"$self"} = $self;
     $self->{cache_port} = free_port();
     $self->start_cache;
-    for my $i (0 .. ($o{hosts} || 2) - 1) {
-        push @{ $self->{hosts} }, $self->_start_host($i);
-    }
+    $self->_start_host($_) for 0 .. ($o{hosts} || 2) - 1;
     return $self;
 }
 
 sub hosts { @{ $_[0]{hosts} } }
-sub kind { $_[0]{kind} }
-sub dir { $_[0]{dir} }
 
 # Starts $argv in a process group of its own, output to $log.
 sub _spawn {
@@ -113,17 +109,18 @@ sub _spawn {
     return $pid;
 }
 
-# Waits (bounded) until 127.0.0.1:$port accepts, or the process died.
+# Waits (at most 30 s, for a loaded CI machine) until 127.0.0.1:$port
+# accepts, or the process died.
 sub _wait_listening {
     my ($pid, $port, $what, $log) = @_;
-    for (1 .. 200) {
+    for (1 .. 600) {
         return if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
         if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
             die "$what exited at start: " . _slurp($log);
         }
         Time::HiRes::sleep(0.05);
     }
-    die "$what is not listening on $port after 10 s: " . _slurp($log);
+    die "$what is not listening on $port after 30 s: " . _slurp($log);
 }
 
 sub _slurp {
@@ -150,8 +147,6 @@ sub _stop_group {
         Time::HiRes::sleep(0.05);
     }
 }
-
-sub cache_running { $_[0]{cache_pid} ? 1 : 0 }
 
 # Starts the cache server, empty, on its port (the same one every time).
 sub start_cache {
@@ -234,9 +229,10 @@ EOC
     my $log = "$dir/logs/stdout";
     my $pid = _spawn($log, Apache::Test::config()->{vars}{httpd},
                      '-f', $conf, '-DFOREGROUND');
-    _wait_listening($pid, $port, "host $i", "$dir/logs/error_log");
-    return KData::Cluster::Host->new(
+    # Known before it listens: stop() ends it whatever happens next.
+    push @{ $self->{hosts} }, KData::Cluster::Host->new(
         name => chr(ord('A') + $i), pid => $pid, port => $port, dir => $dir);
+    _wait_listening($pid, $port, "host $i", "$dir/logs/error_log");
 }
 
 # Runs the requests at the same moment, each in a process of its own
