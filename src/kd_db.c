@@ -92,6 +92,18 @@ static apr_uint32_t kd_missing_logged;
 
 static const kd_stmt *kd_stmt_find(const char *label);
 
+/* Whether the connection is gone.  BEGIN and COMMIT fail with 1, not the
+ * server's error number (apr_dbd_mysql passes on what mysql_autocommit
+ * and mysql_commit return), so a connection lost just then (the
+ * database killed under load) would look like any other error: a ping
+ * that fails tells.  Only on the error path; with reconnect=0 a lost
+ * connection fails it at once. */
+static int kd_db_gone(kd_req *kr)
+{
+    return apr_dbd_check_conn(kr->dbd->driver, kr->r->pool,
+                              kr->dbd->handle) != APR_SUCCESS;
+}
+
 static int kd_db_fail(kd_req *kr, const char *label, int err)
 {
     const kd_stmt *st;
@@ -115,7 +127,8 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00302)
                   "statement %s failed (%d): %s", label, err,
                   msg ? msg : "(no message)");
-    return kd_db_transient(err) ? kd_unavailable(kr) : kd_internal(kr);
+    return kd_db_transient(err) || kd_db_gone(kr) ? kd_unavailable(kr)
+                                                  : kd_internal(kr);
 }
 
 static const kd_stmt *kd_stmt_find(const char *label)
