@@ -22,11 +22,14 @@
  *              every request is answered 503 at once, without asking
  *              mod_dbd at all.
  *   half-open  the interval is over: the first request to notice (one,
- *              by compare-and-swap) is the probe and acquires, the
- *              others still get 503.  A connection closes the breaker;
- *              a failure opens it again, for twice as long.
- * One log line per change of state.  Only transitions take the lock;
- * a request while closed costs two atomic reads.
+ *              by compare-and-swap) is the probe and acquires.  The
+ *              others wait for its outcome, KD_BREAKER_AWAIT at most,
+ *              without a connect of their own.  A connection closes
+ *              the breaker and they go on; a failure opens it again,
+ *              for twice as long, and they get 503.
+ * One log line per change of state.  Only transitions (and the waits
+ * for a probe) take the lock; a request while closed costs two atomic
+ * reads.
  *
  * Dead pooled connections are not a failed connect.  After the database
  * restarted, every idle connection in the pool is dead: mod_dbd pings
@@ -44,6 +47,7 @@
 #include "apu.h"
 #include "apr_atomic.h"
 #include "apr_optional_hooks.h"
+#include "apr_thread_cond.h"
 #include "apr_thread_mutex.h"
 
 #include "mod_kdata.h"
@@ -60,6 +64,14 @@
  * the Retry-After we send (KdataRetryAfter, 5 s by default), so a
  * client that obeys it finds the breaker already probing. */
 #define KD_BREAKER_MAX apr_time_from_sec(2)
+
+/* How long requests that come while a probe runs wait for its outcome:
+ * a connect that works takes milliseconds (a database just restarted,
+ * a few hundred), so a process that comes back from an outage answers
+ * its first burst without 503s; one that takes longer is as good as
+ * failed for them, and they get 503 rather than holding their worker
+ * for the probe's connect timeout. */
+#define KD_BREAKER_AWAIT apr_time_from_msec(250)
 
 /* Dead pooled connections one request may throw away: more than a
  * process' pool holds in practice (DBDMax <= ThreadsPerChild).  Beyond
@@ -82,9 +94,12 @@ struct kd_breaker {
 };
 
 /* One lock for every server's breaker: it is only taken to change
- * state, a few times a second at most while a database is down. */
+ * state, a few times a second at most while a database is down, and by
+ * the requests waiting for a probe (on kd_breaker_done, broadcast at
+ * each change of state). */
 #if APR_HAS_THREADS
 static apr_thread_mutex_t *kd_breaker_mutex;
+static apr_thread_cond_t *kd_breaker_done;
 #endif
 
 /* Connections made and destroyed by this thread, ever (see above).
@@ -133,7 +148,11 @@ kd_breaker *kd_breaker_make(apr_pool_t *p)
 void kd_breaker_child_init(apr_pool_t *p)
 {
 #if APR_HAS_THREADS
-    apr_thread_mutex_create(&kd_breaker_mutex, APR_THREAD_MUTEX_DEFAULT, p);
+    if (apr_thread_mutex_create(&kd_breaker_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                p) != APR_SUCCESS
+        || apr_thread_cond_create(&kd_breaker_done, p) != APR_SUCCESS) {
+        kd_breaker_done = NULL;         /* no waiting: 503 at once */
+    }
 #endif
 }
 
@@ -155,6 +174,40 @@ static void kd_breaker_unlock(void)
 #endif
 }
 
+/* Under the lock: a change of state, for the requests waiting on a
+ * probe (of any server: each looks at its own breaker again). */
+static void kd_breaker_changed(void)
+{
+#if APR_HAS_THREADS
+    if (kd_breaker_done) {
+        apr_thread_cond_broadcast(kd_breaker_done);
+    }
+#endif
+}
+
+/* Half-open, and not the probe: wait for the probe's outcome, at most
+ * KD_BREAKER_AWAIT.  1 when it closed the breaker. */
+static int kd_breaker_await(kd_breaker *b)
+{
+    int closed = 0;
+#if APR_HAS_THREADS
+    apr_time_t end = apr_time_now() + KD_BREAKER_AWAIT;
+    apr_interval_time_t left;
+
+    if (!kd_breaker_done) {
+        return 0;
+    }
+    kd_breaker_lock();
+    while (apr_atomic_read32(&b->state) == KD_BRK_PROBING
+           && (left = end - apr_time_now()) > 0) {
+        apr_thread_cond_timedwait(kd_breaker_done, kd_breaker_mutex, left);
+    }
+    closed = apr_atomic_read32(&b->state) == KD_BRK_CLOSED;
+    kd_breaker_unlock();
+#endif
+    return closed;
+}
+
 /* A connection was had: closed again, if it was not. */
 static void kd_breaker_close(kd_breaker *b, request_rec *r)
 {
@@ -169,6 +222,7 @@ static void kd_breaker_close(kd_breaker *b, request_rec *r)
     down = apr_time_now() - b->since;
     probes = b->probes;
     apr_atomic_set32(&b->state, KD_BRK_CLOSED);
+    kd_breaker_changed();
     kd_breaker_unlock();
     /* Warning, not notice: the end of an outage belongs in a log kept
      * at the default level as much as its start. */
@@ -208,6 +262,7 @@ static void kd_breaker_trip(kd_breaker *b, request_rec *r, int probe)
     /* until first: a thread that sees the state open reads it next. */
     apr_atomic_set64(&b->until, (apr_uint64_t)(now + wait));
     apr_atomic_set32(&b->state, KD_BRK_OPEN);
+    kd_breaker_changed();
     kd_breaker_unlock();
     if (probe) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, KDLOGNO(01203)
@@ -236,18 +291,25 @@ ap_dbd_t *kd_breaker_acquire(kd_breaker *b, request_rec *r,
         case KD_BRK_CLOSED:
             break;
         case KD_BRK_OPEN:
-            if (apr_time_now() < (apr_time_t)apr_atomic_read64(&b->until)
-                || apr_atomic_cas32(&b->state, KD_BRK_PROBING, KD_BRK_OPEN)
-                   != KD_BRK_OPEN) {
+            if (apr_time_now() < (apr_time_t)apr_atomic_read64(&b->until)) {
                 return NULL;
             }
-            probe = 1;
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(01202)
-                          "circuit half-open: this request probes the "
-                          "database");
-            break;
+            if (apr_atomic_cas32(&b->state, KD_BRK_PROBING, KD_BRK_OPEN)
+                == KD_BRK_OPEN) {
+                probe = 1;
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(01202)
+                              "circuit half-open: this request probes the "
+                              "database");
+                break;
+            }
+            /* Another request became the probe just now. */
+            /* fall through */
         default:
-            return NULL;        /* half-open: another request probes */
+            /* Half-open: another request probes. */
+            if (!kd_breaker_await(b)) {
+                return NULL;
+            }
+            break;
         }
     }
     for (n = 0; n < KD_BREAKER_DROPS_MAX; n++) {

@@ -25,7 +25,8 @@ void kd_breaker_child_init(apr_pool_t *p);
  * The request's connection from acquire (mod_dbd's ap_dbd_acquire), or
  * NULL when the database cannot be reached: a connect failed just now,
  * or, while the breaker is open, a moment ago (then acquire is not
- * called at all).  Dead pooled connections mod_dbd throws away are
+ * called at all; while another request probes, this one waits for its
+ * outcome, briefly).  Dead pooled connections mod_dbd throws away are
  * asked past; a request makes one connect attempt at most.  Logs each
  * change of state, never each request.  b may be NULL (no breaker).
  */
