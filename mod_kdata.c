@@ -26,6 +26,7 @@
 #include "kd_auth.h"
 #include "kd_billing.h"
 #include "kd_body.h"
+#include "kd_breaker.h"
 #include "kd_cache.h"
 #include "kd_db.h"
 #include "kd_idem.h"
@@ -71,6 +72,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     /* secret_file, key, keylen, mac, issuer, opt_name and cache are
      * unset as apr_pcalloc leaves them (NULL, 0). */
     conf->whmcs = kd_whmcs_make(p);
+    conf->breaker = kd_breaker_make(p);
     conf->ttl = KD_UNSET;
     conf->leeway = KD_UNSET;
     conf->bcrypt_cost = KD_UNSET;
@@ -89,6 +91,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     int i;
 
     conf->whmcs = kd_whmcs_make(p);
+    conf->breaker = kd_breaker_make(p);
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;
@@ -713,6 +716,7 @@ static void kd_child_init(apr_pool_t *p, server_rec *s)
     kd_cache_child_init(p, s);
     kd_verified_child_init(p);
     kd_whmcs_child_init(p);
+    kd_breaker_child_init(p);
 }
 
 static void kd_register_hooks(apr_pool_t *p)
@@ -723,6 +727,7 @@ static void kd_register_hooks(apr_pool_t *p)
     ap_hook_post_config(kd_post_config, NULL, succ, APR_HOOK_MIDDLE);
     ap_hook_child_init(kd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    kd_breaker_register_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA kdata_module = {

@@ -16,6 +16,7 @@
 #include "apr_atomic.h"
 
 #include "mod_kdata.h"
+#include "kd_breaker.h"
 #include "kd_db.h"
 #include "kd_reply.h"
 
@@ -29,13 +30,6 @@ const kd_stmt kd_stmts_db[] = {
     {"kd_last_insert_id", "SELECT LAST_INSERT_ID()", 0},
     {NULL, NULL, 0}
 };
-
-/* Pooled connections tried before answering 503 (see kd_db_acquire):
- * a dead one is refused at once (its ping fails), so a child's whole
- * pool can be gone through; the time bound stops the loop when the
- * database itself cannot be reached and each try is a connect. */
-#define KD_ACQUIRE_TRIES 64
-#define KD_ACQUIRE_TIME apr_time_from_msec(1500)
 
 /* Every unit's statements, as mod_kdata.c listed them at start-up.
  * Each is prepared on a connection when that connection first runs it,
@@ -57,27 +51,16 @@ void kd_db_statements(const kd_stmt *const *lists)
 
 int kd_db_acquire(kd_req *kr)
 {
-    apr_time_t start;
-    int tries;
-
     if (kr->dbd) {
         return KD_NEXT;
     }
-    /* After the database restarted, every pooled connection is dead;
-     * mod_dbd notices one per acquire (mysql_ping fails, it is thrown
-     * away) and answers NULL.  Asking again takes the next one or opens
-     * a fresh connection, so one request recovers instead of one per
-     * stale connection. */
-    start = apr_time_now();
-    for (tries = 0; tries < KD_ACQUIRE_TRIES && !kr->dbd; tries++) {
-        kr->dbd = kd_dbd_acquire_fn(kr->r);
-        if (apr_time_now() - start > KD_ACQUIRE_TIME) {
-            break;
-        }
-    }
+    /* Through the circuit breaker: it asks past the dead connections a
+     * database restart leaves in the pool, and while the database cannot
+     * be reached it answers for mod_dbd, without a connect (it logs each
+     * change of state, not each request). */
+    kr->dbd = kd_breaker_acquire(kr->sconf->breaker, kr->r,
+                                 kd_dbd_acquire_fn);
     if (!kr->dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00301)
-                      "no database connection (see mod_dbd's message above)");
         return kd_unavailable(kr);
     }
     return KD_NEXT;
@@ -109,6 +92,18 @@ static apr_uint32_t kd_missing_logged;
 
 static const kd_stmt *kd_stmt_find(const char *label);
 
+/* Whether the connection is gone.  BEGIN and COMMIT fail with 1, not the
+ * server's error number (apr_dbd_mysql passes on what mysql_autocommit
+ * and mysql_commit return), so a connection lost just then (the
+ * database killed under load) would look like any other error: a ping
+ * that fails tells.  Only on the error path; with reconnect=0 a lost
+ * connection fails it at once. */
+static int kd_db_gone(kd_req *kr)
+{
+    return apr_dbd_check_conn(kr->dbd->driver, kr->r->pool,
+                              kr->dbd->handle) != APR_SUCCESS;
+}
+
 static int kd_db_fail(kd_req *kr, const char *label, int err)
 {
     const kd_stmt *st;
@@ -132,7 +127,8 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00302)
                   "statement %s failed (%d): %s", label, err,
                   msg ? msg : "(no message)");
-    return kd_db_transient(err) ? kd_unavailable(kr) : kd_internal(kr);
+    return kd_db_transient(err) || kd_db_gone(kr) ? kd_unavailable(kr)
+                                                  : kd_internal(kr);
 }
 
 static const kd_stmt *kd_stmt_find(const char *label)

@@ -38,6 +38,7 @@ APLOG_USE_MODULE(kdata);
  *                                        00900-00999 ep_cancel.c
  *                                        01000-01099 ep_session.c
  *                                        01100-01199 kd_idem.c
+ *                                        01200-01299 kd_breaker.c
  */
 #define KDLOGNO(n) "KD" #n ": "
 
@@ -85,6 +86,8 @@ typedef struct {
     apr_size_t keylen;
     kd_jwt_key *mac;            /* key, ready for HMAC (kd_jwt_key_new) */
     kd_whmcs *whmcs;            /* this server's, never merged */
+    struct kd_breaker *breaker; /* this server's circuit (kd_breaker.c),
+                                 * never merged */
     int ttl;
     int leeway;
     const char *issuer;

@@ -1,6 +1,7 @@
 # The database goes away: 503 with Retry-After, quickly, the workers
 # survive, and the next requests recover once it is back, without
-# restarting Apache.  Runs last: it stops and restarts the test database.
+# restarting Apache.  Runs late: it stops and restarts the test database
+# (t/95-outage-load.t kills it under load).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
