@@ -5,8 +5,8 @@
  * POST /api/v1/cancelrequest (serviceid, reason[, type]): WHMCS's
  * AddCancelRequest for one of the caller's services.  WHMCS allows one
  * request per service but checks with a plain count, so two requests at
- * once can both get in; here the service row is locked first, so the
- * second waits, sees the first, and gets 409.  With
+ * once can both get in; here the client's row and then the service's are
+ * locked first, so the second waits, sees the first, and gets 409.  With
  * CancelInvoiceOnCancellation on, the service's lines come off its
  * Unpaid invoices as WHMCS does, and an invoice left with nothing is
  * Cancelled.
@@ -29,6 +29,12 @@
 #include "kd_whmcs.h"
 
 const kd_stmt kd_stmts_cancel[] = {
+    /* The client first: every write takes the client's row before the
+     * invoices and services it touches (kd_db.h), so a cancellation and
+     * a payment of one client wait for each other instead of deadlocking
+     * on an invoice and a service taken in opposite orders. */
+    {"kd_cancel_client",
+     "SELECT id FROM tblclients WHERE id = %d FOR UPDATE", 0},
     {"kd_cancel_service",
      "SELECT id FROM tblhosting WHERE id = %d AND userid = %d FOR UPDATE",
      0},
@@ -151,6 +157,11 @@ int kd_ep_cancelrequest(kd_req *kr)
         return rc;
     }
     sid = kd_id(p, id);
+    args[0] = kd_id(p, kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_cancel_client", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
     args[0] = sid;
     args[1] = kd_id(p, kr->caller.client_id);
     if ((rc = kd_db_select(kr, "kd_cancel_service", &rows, 2, args))

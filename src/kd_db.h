@@ -71,6 +71,19 @@ int kd_db_exec_unique(kd_req *kr, const char *label, int nargs,
 int kd_db_run(kd_req *kr, const char *label, int nargs, const char **args);
 /** Roll back the open transaction, if any (never answers). */
 void kd_db_rollback(kd_req *kr);
+/*
+ * Lock order.  Every write takes the rows that decide it in one order,
+ * so two writes never wait on each other in a circle (a deadlock, which
+ * InnoDB breaks by failing one: a spurious 503):
+ *   1. the client (tblclients ... FOR UPDATE), always first: two writes
+ *      of one client then run one after the other, and whatever else of
+ *      that client a write locks (its invoices, its services: rows no
+ *      other client's write touches) cannot close a circle;
+ *   2. tblconfiguration's sequential invoice number, shared by every
+ *      client, always last (kd_invoice_mark_paid).
+ * An Idempotency-Key is claimed before the write begins, in a
+ * transaction of its own, and so holds no lock during it.
+ */
 /** Begin a transaction, rolled back by a cleanup unless committed.
  * Writes begin through kd_whmcs_begin_write, which first checks that
  * the tables they use can roll back. */
