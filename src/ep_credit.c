@@ -44,16 +44,88 @@ const kd_stmt kd_stmts_credit[] = {
     {NULL, NULL, 0}
 };
 
+/* The caller's client and the invoice, locked in that order (kd_db.h);
+ * 403 unless the invoice is the caller's, 409 unless it is Unpaid. */
+static int kd_credit_load(kd_req *kr, long long iid, kd_cents *credit,
+                          kd_invoice *inv)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[1];
+    kd_rows *rows;
+    int rc;
+
+    args[0] = kd_id(p, kr->caller.client_id);
+    if ((rc = kd_db_select(kr, "kd_credit_client", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1) {
+        return kd_denied(kr);
+    }
+    *credit = kd_cents_of(kd_rows_get(rows, 0, 0));
+    args[0] = kd_id(p, iid);
+    if ((rc = kd_db_select(kr, "kd_credit_invoice", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1
+        || apr_atoi64(kd_rows_get(rows, 0, KD_CI_USERID))
+           != kr->caller.client_id) {
+        return kd_denied(kr);
+    }
+    if (strcmp(kd_rows_get(rows, 0, KD_CI_STATUS), "Unpaid")) {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "Invoice Not in Unpaid Status");
+    }
+    memset(inv, 0, sizeof(*inv));
+    inv->id = iid;
+    inv->userid = kr->caller.client_id;
+    inv->invoicenum = kd_rows_get(rows, 0, KD_CI_NUM);
+    inv->status = "Unpaid";
+    inv->subtotal = kd_cents_of(kd_rows_get(rows, 0, KD_CI_SUBTOTAL));
+    inv->credit = kd_cents_of(kd_rows_get(rows, 0, KD_CI_CREDIT));
+    inv->tax = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX));
+    inv->tax2 = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX2));
+    inv->total = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TOTAL));
+    inv->payments = kd_cents_of(kd_rows_get(rows, 0, KD_CI_PAYMENTS));
+    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE), &inv->taxrate);
+    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE2), &inv->taxrate2);
+    return KD_NEXT;
+}
+
+/* What may be paid.  Without an amount the whole balance is paid or
+ * nothing is (the contract, section 5): credit short of it is refused
+ * like any amount above the credit, never spent on part of the invoice,
+ * which a script reading "invoicepaid" could not tell from a failure.
+ * Part payment takes an explicit amount. */
+static int kd_credit_amount(kd_req *kr, kd_cents credit,
+                            const kd_invoice *inv, kd_cents *amount)
+{
+    kd_cents balance = inv->total - inv->payments;
+
+    if (!*amount) {
+        *amount = balance;
+    }
+    if (*amount > credit) {
+        return kd_error(kr, HTTP_CONFLICT, "message",
+                        "Amount exceeds customer credit balance");
+    }
+    if (*amount > balance || *amount <= 0) {
+        return kd_error(kr, HTTP_BAD_REQUEST, "message",
+                        "Amount Exceeds Invoice Balance");
+    }
+    return KD_NEXT;
+}
+
 int kd_ep_applycredit(kd_req *kr)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *given = kd_arg(kr, "amount"), *args[1];
+    const char *given = kd_arg(kr, "amount");
     char num[32];
     long long iid;
-    kd_cents amount = 0, credit, balance;
+    kd_cents amount = 0, credit;
     kd_settings s;
     kd_invoice inv;
-    kd_rows *rows;
     int rc, paid = 0;
 
     if ((rc = kd_field_id(kr, "invoiceid", &iid)) != KD_NEXT) {
@@ -76,70 +148,11 @@ int kd_ep_applycredit(kd_req *kr)
     }
     if ((rc = kd_idem_begin(kr, "applycredit")) != KD_NEXT
         || (rc = kd_settings_load(kr, &s)) != KD_NEXT
-        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT) {
-        return rc;
-    }
-
-    /* The client first, then the invoice: the order addorder takes them
-     * in too, so the two never wait on each other in a circle. */
-    args[0] = kd_id(p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_credit_client", &rows, 1, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) != 1) {
-        return kd_denied(kr);
-    }
-    credit = kd_cents_of(kd_rows_get(rows, 0, 0));
-    args[0] = kd_id(p, iid);
-    if ((rc = kd_db_select(kr, "kd_credit_invoice", &rows, 1, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) != 1
-        || apr_atoi64(kd_rows_get(rows, 0, KD_CI_USERID))
-           != kr->caller.client_id) {
-        return kd_denied(kr);
-    }
-    if (strcmp(kd_rows_get(rows, 0, KD_CI_STATUS), "Unpaid")) {
-        return kd_error(kr, HTTP_CONFLICT, "message",
-                        "Invoice Not in Unpaid Status");
-    }
-
-    memset(&inv, 0, sizeof(inv));
-    inv.id = iid;
-    inv.userid = kr->caller.client_id;
-    inv.invoicenum = kd_rows_get(rows, 0, KD_CI_NUM);
-    inv.status = "Unpaid";
-    inv.subtotal = kd_cents_of(kd_rows_get(rows, 0, KD_CI_SUBTOTAL));
-    inv.credit = kd_cents_of(kd_rows_get(rows, 0, KD_CI_CREDIT));
-    inv.tax = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX));
-    inv.tax2 = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TAX2));
-    inv.total = kd_cents_of(kd_rows_get(rows, 0, KD_CI_TOTAL));
-    inv.payments = kd_cents_of(kd_rows_get(rows, 0, KD_CI_PAYMENTS));
-    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE), &inv.taxrate);
-    kd_rate_parse(kd_rows_get(rows, 0, KD_CI_RATE2), &inv.taxrate2);
-    balance = inv.total - inv.payments;
-
-    /* Without an amount the whole balance is paid or nothing is (the
-     * contract, section 5): credit short of it is refused like any
-     * amount above the credit, never spent on part of the invoice, which
-     * a script reading "invoicepaid" could not tell from a failure.  Part
-     * payment takes an explicit amount. */
-    if (!amount) {
-        amount = balance;
-    }
-    if (amount > credit) {
-        return kd_error(kr, HTTP_CONFLICT, "message",
-                        "Amount exceeds customer credit balance");
-    }
-    if (amount > balance || amount <= 0) {
-        return kd_error(kr, HTTP_BAD_REQUEST, "message",
-                        "Amount Exceeds Invoice Balance");
-    }
-
-    if ((rc = kd_invoice_apply_credit(kr, &s, &inv, amount, &paid))
-        != KD_NEXT) {
+        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT
+        || (rc = kd_credit_load(kr, iid, &credit, &inv)) != KD_NEXT
+        || (rc = kd_credit_amount(kr, credit, &inv, &amount)) != KD_NEXT
+        || (rc = kd_invoice_apply_credit(kr, &s, &inv, amount, &paid))
+           != KD_NEXT) {
         return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00801)
