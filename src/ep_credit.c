@@ -123,7 +123,7 @@ int kd_ep_applycredit(kd_req *kr)
     const char *given = kd_arg(kr, "amount");
     char num[32];
     long long iid;
-    kd_cents amount = 0, credit;
+    kd_cents amount = 0, credit = 0;
     kd_settings s;
     kd_invoice inv;
     int rc, paid = 0;
