@@ -9,12 +9,11 @@
  * Why: mod_dbd connects inside apr_reslist_acquire, holding the pool's
  * lock, whenever no idle connection is left.  While the database is
  * down every request of a process therefore tries a connect of its own,
- * one after the other, each holding up all the others; the module used
- * to try up to 64 times per request on top of that.  Under load that
- * was thousands of connects a second: log lines by the ten thousand,
- * the ephemeral port range swept, until one connect drew the database's
- * own port, connected to itself and waited for a greeting forever with
- * the pool's lock held.
+ * one after the other, each holding up all the others.  Under load that
+ * is a storm of connects: log lines by the ten thousand, the ephemeral
+ * port range swept, until one connect draws the database's own port,
+ * connects to itself and waits for a greeting forever with the pool's
+ * lock held.
  *
  *   closed     requests acquire as usual.
  *   open       a connect failed: for an interval (KD_BREAKER_FIRST,
