@@ -201,7 +201,7 @@ EOC
         }
         diag "$kind: $rounds rounds of 4 refreshes of one token (A, B, A, "
             . "B at once): new tokens per round " . join(' ', @won);
-        is scalar(grep { $_ < 1 } @won), 0, 'every round: one refresh won';
+        is scalar(grep { $_ < 1 } @won), 0, 'every round: a refresh won';
         is scalar(@losers), 0, 'every other answer: 401 token invalid'
             or diag join "\n", map { $_->code . ' ' . $_->content } @losers;
         is scalar(grep { $_ != 200 } @ok_other), 0,
