@@ -69,12 +69,14 @@ enum {
 #define KD_GETINVOICE_REST \
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
     "WHERE c.id = %d " \
-    "UNION ALL SELECT 'b', " KD_CALLER_NULLS ", " KD_C("it.id") KD_C("it.type") \
+    "UNION ALL SELECT 'b', " KD_CALLER_NULLS ", " \
+    KD_C("it.id") KD_C("it.type") \
     KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
     KD_C("it.taxed") "NULL, NULL, NULL, NULL, NULL, " \
     "NULL, NULL, NULL, NULL, NULL, NULL " \
     "FROM tblinvoiceitems it WHERE it.invoiceid = %d " \
-    "UNION ALL SELECT 'c', " KD_CALLER_NULLS ", " KD_C("a.id") KD_C("a.userid") \
+    "UNION ALL SELECT 'c', " KD_CALLER_NULLS ", " \
+    KD_C("a.id") KD_C("a.userid") \
     KD_C("a.currency") KD_C("a.gateway") KD_C("a.date") \
     KD_TXT("a.description", 1024) ", " KD_C("a.amountin") KD_C("a.fees") \
     KD_C("a.amountout") KD_C("a.rate") KD_C("a.transid") \

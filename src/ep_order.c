@@ -47,8 +47,9 @@ enum {                          /* kd_order_client columns */
     KD_OC_CREDIT, KD_OC_STATE, KD_OC_COUNTRY
 };
 enum {                          /* kd_order_product columns */
-    KD_OP_ORDERS = 0, KD_OP_OLDEST, KD_OP_ID, KD_OP_NAME, KD_OP_PAYTYPE, KD_OP_TAX, KD_OP_CURID,
-    KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT, KD_OP_PRICES
+    KD_OP_ORDERS = 0, KD_OP_OLDEST, KD_OP_ID, KD_OP_NAME, KD_OP_PAYTYPE,
+    KD_OP_TAX, KD_OP_CURID, KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT,
+    KD_OP_PRICES
 };
 enum {                          /* kd_order_options columns */
     KD_OO_ID = 0, KD_OO_NAME, KD_OO_TYPE, KD_OO_QMIN, KD_OO_QMAX,
@@ -70,8 +71,8 @@ const kd_stmt kd_stmts_order[] = {
     {"kd_order_product",
      "SELECT (SELECT COUNT(*) FROM tblorders WHERE userid = %d "
      "AND date > %s), (SELECT TIMESTAMPDIFF(SECOND, %s, MIN(date)) "
-     "FROM tblorders WHERE userid = %d AND date > %s), p.id, " KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16)
-     ", p.tax, cur.id, " KD_TXT("cur.prefix", 64) ", "
+     "FROM tblorders WHERE userid = %d AND date > %s), p.id, "
+     KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16) ", p.tax, cur.id, " KD_TXT("cur.prefix", 64) ", "
      KD_TXT("cur.suffix", 64) ", cur.format, " KD_PRICE_COLS("pr") " "
      "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
      "(SELECT id FROM tblcurrencies WHERE id = %d), "
