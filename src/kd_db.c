@@ -86,11 +86,13 @@ static int kd_db_transient(int err)
     }
 }
 
-/* When this process last said a table of ours is missing (seconds):
- * one line a minute, not one per request. */
-static apr_uint32_t kd_missing_logged;
+/* When this process last said a table of ours is missing (seconds), by
+ * statement: one line a minute for each, not one per request, and one
+ * missing table does not silence another. */
+#define KD_MISSING_SLOTS 64
+static apr_uint32_t kd_missing_logged[KD_MISSING_SLOTS];
 
-static const kd_stmt *kd_stmt_find(const char *label);
+static const kd_stmt *kd_stmt_find(const char *label, unsigned int *nth);
 
 /* Whether the connection is gone.  BEGIN and COMMIT fail with 1, not the
  * server's error number (apr_dbd_mysql passes on what mysql_autocommit
@@ -109,13 +111,14 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
     const kd_stmt *st;
     const char *msg = apr_dbd_error(kr->dbd->driver, kr->dbd->handle, err);
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
-    apr_uint32_t last;
+    apr_uint32_t last, *slot;
+    unsigned int nth;
 
-    st = kd_stmt_find(label);
+    st = kd_stmt_find(label, &nth);
     if (err == 1146 && st && (st->flags & KD_STMT_OWN)) { /* no table */
-        last = apr_atomic_read32(&kd_missing_logged);
-        if (now - last >= 60
-            && apr_atomic_cas32(&kd_missing_logged, now, last) == last) {
+        slot = &kd_missing_logged[nth % KD_MISSING_SLOTS];
+        last = apr_atomic_read32(slot);
+        if (now - last >= 60 && apr_atomic_cas32(slot, now, last) == last) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00307)
                           "%s: %s; install mod_kdata's tables with "
                           "conf/mod_kdata.sql (what needs them answers "
@@ -131,14 +134,17 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
                                                   : kd_internal(kr);
 }
 
-static const kd_stmt *kd_stmt_find(const char *label)
+/* The statement of that label, and its place among all of them. */
+static const kd_stmt *kd_stmt_find(const char *label, unsigned int *nth)
 {
     const kd_stmt *const *list;
     const kd_stmt *st;
+    unsigned int n = 0;
 
     for (list = kd_lists; *list; list++) {
-        for (st = *list; st->label; st++) {
+        for (st = *list; st->label; st++, n++) {
             if (!strcmp(st->label, label)) {
+                *nth = n;
                 return st;
             }
         }
@@ -153,13 +159,14 @@ static int kd_db_find(kd_req *kr, const char *label,
 {
     ap_dbd_t *dbd = kr->dbd;
     const kd_stmt *st;
+    unsigned int nth;
     int err;
 
     *out = apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
     if (*out) {
         return 0;
     }
-    if (!(st = kd_stmt_find(label))) {
+    if (!(st = kd_stmt_find(label, &nth))) {
         return -1;
     }
     /* The connection's own pool: the statement lives as long as it. */
