@@ -32,6 +32,7 @@
 #include "kd_idem.h"
 #include "kd_jwt.h"
 #include "kd_reply.h"
+#include "kd_throttle.h"
 #include "kd_verified.h"
 #include "kd_whmcs.h"
 
@@ -670,7 +671,8 @@ static int kd_handler(request_rec *r)
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, NULL
+    kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, kd_stmts_throttle,
+    NULL
 };
 
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,

@@ -373,7 +373,9 @@ static int kd_login(kd_req *kr)
     else if (!v8 && cid && cid != apr_atoi64(id)) {
         why = "clientid not this account's";
     }
-    kd_throttle_settle(kr, why != NULL);
+    if (kd_throttle_settle(kr, why != NULL) && why) {
+        return kd_unavailable(kr);
+    }
     if (why) {
         return kd_login_refused(kr, who, why);
     }
