@@ -134,9 +134,14 @@ is_deeply counts(), $c0, 'nothing written';
 is qty(), 0, 'qty 0, not -1';
 
 # --- 10 orders at once for the last 3 units ---------------------------------
+# Each order is held up 0.2 s in its write (a trigger), so that they all
+# overlap whatever the machine's load: only the row lock keeps them apart.
 stock(1, 3);
 $c0 = counts();
+sql("CREATE TRIGGER kd_test_slow BEFORE INSERT ON tblorders "
+    . "FOR EACH ROW SET \@kd_slow = SLEEP(0.2)");
 my @r = parallel(10, sub { order($ids[$_[0]]) });
+sql('DROP TRIGGER kd_test_slow');
 my @ok = grep { $_->[0] == 200 } @r;
 my @no = grep { $_->[0] == 400 } @r;
 is scalar(@ok), 3, '10 at once for the last 3: exactly 3 sold';
