@@ -672,9 +672,10 @@ static int kd_order_product(kd_order *o)
  * or the catalogue, and nothing else may sell the unit before this
  * transaction ends.  Only a product whose stock is counted is locked,
  * so orders of other products, or of different clients, still run side
- * by side.  Deciding that from the plain read is safe: an order that
- * saw stock control off neither reads nor takes the count, as if it had
- * committed before the admin turned it on.  The unit is taken in write.
+ * by side.  Whether to lock comes from the plain read, safely: an order
+ * that saw stock control off neither reads nor takes the count, as if it
+ * had committed before the admin turned it on.  The unit is taken in
+ * write.
  * The refusal is WHMCS's own wording (its cart's "Out of Stock" page). */
 static int kd_order_stock(kd_order *o)
 {
