@@ -384,7 +384,7 @@ SKIP: {
         . "WHERE auth_user_id = 7 AND client_id = 1");
 }
 
-# --- Draft invoices: WHMCS shows them to admins only, until published -------------
+# --- Draft invoices: WHMCS shows them to admins only, until published ---
 # Answered as an invoice that does not exist, left out of the service's
 # list, and no credit goes to one.
 {
@@ -415,7 +415,8 @@ SKIP: {
         . 'listed';
     $res = call('getinvoiceproduct', { serviceid => $dsid,
                                        status => 'Draft' });
-    is_deeply [$res->code, $res->content], [200, '{"result":"true","data":[]}'],
+    is_deeply [$res->code, $res->content],
+        [200, '{"result":"true","data":[]}'],
         'getinvoiceproduct status=Draft: none';
     $missing = call('applycredit', { invoiceid => 99999 });
     for my $f ({}, { amount => '1.00' }) {
