@@ -634,6 +634,15 @@ static int kd_handler(request_rec *r)
     kr->sconf = sconf;
     kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
 
+    /* An ErrorDocument pointing into the API (conf/kdata.conf): httpd
+     * refused a request itself (a bad request line, a TRACE, a body over
+     * LimitRequestBody, ...) and redirected it here, as a GET with the
+     * refusal's status, whatever the path: the API's JSON instead of
+     * httpd's HTML page.  A request of ours never reaches ap_die, and
+     * other internal redirects (mod_rewrite) keep status 200. */
+    if (r->prev && ap_is_HTTP_ERROR(r->status)) {
+        return kd_reply_refused(kr);
+    }
     path = kd_route_path(r, dconf.mount);
     for (route = kd_routes; route->path; route++) {
         if (!strcmp(path, route->path)) {
