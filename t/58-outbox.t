@@ -132,7 +132,8 @@ sub paid_call {
 
 my %saved = (
     credit => sql1("SELECT credit FROM tblclients WHERE id = 1"),
-    autosetup => sql1("SELECT autosetup FROM tblproducts WHERE id = 1"),
+    autosetup => sql1("SELECT autosetup FROM tblproducts WHERE id = 1")
+                 // "",
 );
 sub autosetup { sql("UPDATE tblproducts SET autosetup = '$_[0]' WHERE id = 1") }
 setting(NoAutoApplyCredit => 'on');
