@@ -26,7 +26,7 @@ use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-plan tests => 49, need_module 'kdata', 'dbd';
+plan tests => 51, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -239,6 +239,19 @@ my $again = call('addorder', { product => 'VPS 01',
 is $again->header('Idempotent-Replayed'), 'true', 'a replayed order';
 is nrows(), $n + 1, 'refused writes queue nothing; the replay nothing more';
 ok settled('order ' . json_of($first)->{orderid}), 'the keyed order: delivered';
+
+# A write rolled back after it queued its calls (its Idempotency-Key's
+# answer, the last statement before COMMIT, fails) leaves none of them.
+sql("CREATE TRIGGER kd_t_outbox BEFORE UPDATE ON mod_kdata_idempotency "
+    . "FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+    . "'t/58: the write fails at its end'");
+my $norders = sql1("SELECT COUNT(*) FROM tblorders");
+is call('addorder', { product => 'VPS 01', billingcycle => 'monthly' },
+        { headers => { 'Idempotency-Key' => 'outbox-fail-' . time } })->code,
+    500, 'an order that fails at COMMIT time: 500';
+sql("DROP TRIGGER kd_t_outbox");
+is_deeply [sql1("SELECT COUNT(*) FROM tblorders"), nrows()],
+    [$norders, $n + 1], 'rolled back: no order, and nothing queued';
 sleep 1.5;
 is ncalls(), $mark + 1, 'and WHMCS was called once for all of them';
 
@@ -329,6 +342,9 @@ ok wait_until(10, sub { (rows_of("order $o->{oid}")->[0][4] // '')
     'the call timed out (KdataWhmcsApiTimeout) and will be retried';
 mode('ok');
 ok settled("order $o->{oid}"), 'delivered once WHMCS answers';
+diag sprintf "hang: WHMCS saw the call %d times (each timed out but the "
+    . "last), and answered it once", scalar(() = slurp("$dir/log")
+    =~ /SendAdminEmail\t[^\n]*\[order_id\]=$o->{oid}&/g);
 
 # --- two more hosts on the same outbox ------------------------------------------------
 SKIP: {
