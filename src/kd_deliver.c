@@ -48,6 +48,7 @@
 /* Rows claimed per round, and the most an answer may hold (WHMCS's
  * answers to these actions are a line of JSON). */
 #define KD_BATCH 5
+#define KD_BATCH_SQL "5"
 #define KD_ANSWER_MAX 16384
 /* Seconds a connect may take, at most (the whole call: the timeout). */
 #define KD_CONNECT_MAX 3
@@ -90,7 +91,7 @@ static const struct {
     {"kd_deliver_claim",
      "SELECT id, kind, payload, origin, attempts FROM mod_kdata_outbox "
      "WHERE state = 'pending' AND next_at <= %d AND claimed_until <= %d "
-     "ORDER BY next_at, id LIMIT 5 FOR UPDATE SKIP LOCKED"},
+     "ORDER BY next_at, id LIMIT " KD_BATCH_SQL " FOR UPDATE SKIP LOCKED"},
 #define KD_Q_MINE 1
     {"kd_deliver_mine",
      "UPDATE mod_kdata_outbox SET claimed_by = %s, claimed_until = %d "
@@ -131,32 +132,38 @@ static void kd_note_db(kd_courier *c, int failing, const char *what,
     c->db_failing = failing;
 }
 
-/* Statement q on dbd, prepared there on first use (as kd_db.c does). */
+/* Statement q on dbd, prepared there on first use (as kd_db.c does):
+ * 0 or the driver's error. */
 static int kd_prepared(ap_dbd_t *dbd, int q, apr_dbd_prepared_t **st)
 {
+    int err;
+
     *st = apr_hash_get(dbd->prepared, kd_sql[q].label, APR_HASH_KEY_STRING);
     if (*st) {
         return 0;
     }
-    if (apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, kd_sql[q].sql,
-                        kd_sql[q].label, st)) {
-        return -1;
+    err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, kd_sql[q].sql,
+                          kd_sql[q].label, st);
+    if (!err) {
+        apr_hash_set(dbd->prepared, kd_sql[q].label, APR_HASH_KEY_STRING,
+                     *st);
     }
-    apr_hash_set(dbd->prepared, kd_sql[q].label, APR_HASH_KEY_STRING, *st);
-    return 0;
+    return err;
 }
 
 static int kd_exec(kd_courier *c, ap_dbd_t *dbd, apr_pool_t *p, int q,
                    int *n, int nargs, const char **args)
 {
     apr_dbd_prepared_t *st;
-    int rows = 0;
+    int rows = 0, err;
 
-    if (kd_prepared(dbd, q, &st)
-        || apr_dbd_pquery(dbd->driver, p, dbd->handle, &rows, st, nargs,
-                          args)) {
+    if ((err = kd_prepared(dbd, q, &st)) == 0) {
+        err = apr_dbd_pquery(dbd->driver, p, dbd->handle, &rows, st, nargs,
+                             args);
+    }
+    if (err) {
         kd_note_db(c, 1, kd_sql[q].label,
-                    apr_dbd_error(dbd->driver, dbd->handle, 1));
+                   apr_dbd_error(dbd->driver, dbd->handle, err));
         return -1;
     }
     if (n) {
@@ -183,14 +190,17 @@ static int kd_claim_read(kd_courier *c, ap_dbd_t *dbd, apr_pool_t *p,
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *args[2];
+    int err;
 
     args[0] = apr_ltoa(p, (long)now);
     args[1] = args[0];
-    if (kd_prepared(dbd, KD_Q_CLAIM, &st)
-        || apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 0, 2,
-                           args)) {
+    if ((err = kd_prepared(dbd, KD_Q_CLAIM, &st)) == 0) {
+        err = apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 0, 2,
+                              args);
+    }
+    if (err) {
         kd_note_db(c, 1, "claiming events",
-                    apr_dbd_error(dbd->driver, dbd->handle, 1));
+                   apr_dbd_error(dbd->driver, dbd->handle, err));
         return -1;
     }
     *n = 0;
