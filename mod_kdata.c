@@ -36,6 +36,7 @@
 #include "kd_jwt.h"
 #include "kd_outbox.h"
 #include "kd_reply.h"
+#include "kd_throttle.h"
 #include "kd_verified.h"
 #include "kd_whmcs.h"
 
@@ -790,6 +791,15 @@ static int kd_handler(request_rec *r)
     kr->sconf = sconf;
     kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
 
+    /* An ErrorDocument pointing into the API (conf/kdata.conf): httpd
+     * refused a request itself (a bad request line, a TRACE, a body over
+     * LimitRequestBody, ...) and redirected it here, as a GET with the
+     * refusal's status, whatever the path: the API's JSON instead of
+     * httpd's HTML page.  A request of ours never reaches ap_die, and
+     * other internal redirects (mod_rewrite) keep status 200. */
+    if (r->prev && ap_is_HTTP_ERROR(r->status)) {
+        return kd_reply_refused(kr);
+    }
     path = kd_route_path(r, dconf.mount);
     for (route = kd_routes; route->path; route++) {
         if (!strcmp(path, route->path)) {
@@ -827,7 +837,8 @@ static int kd_handler(request_rec *r)
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, kd_stmts_outbox, NULL
+    kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, kd_stmts_throttle,
+    kd_stmts_outbox, NULL
 };
 
 /* KdataWhmcsApi and KdataWhmcsApiCredentials come together or not at

@@ -46,12 +46,18 @@ CREATE TABLE IF NOT EXISTS `mod_kdata_idempotency` (
 
 -- Failed logins per account (leaky buckets), keyed by the account the
 -- email resolved to ('u:' tblusers.id on WHMCS 8, 'c:' tblclients.id on
--- WHMCS 7), never by the typed spelling.  Only failed logins of real
+-- WHMCS 7), never by the typed spelling.  Only login attempts on real
 -- accounts create rows, so no flood of other traffic can reset them.
+-- `held` counts the password checks in flight (each admitted under the
+-- row's lock only while the bucket could still take its failure), so
+-- parallel guesses on any number of hosts cannot pass the limit.
 CREATE TABLE IF NOT EXISTS `mod_kdata_login_failures` (
   `account` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   `level` bigint(20) NOT NULL COMMENT 'failures x 1000 at `at`',
   `at` bigint(20) NOT NULL COMMENT 'microseconds since the epoch',
+  `held` int(10) unsigned NOT NULL DEFAULT 0 COMMENT 'checks in flight',
+  `held_until` bigint(20) NOT NULL DEFAULT 0
+    COMMENT 'microseconds; older holds are presumed dead',
   `expires` int(10) unsigned NOT NULL,
   PRIMARY KEY (`account`),
   KEY `expires` (`expires`)

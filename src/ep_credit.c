@@ -45,7 +45,9 @@ const kd_stmt kd_stmts_credit[] = {
 };
 
 /* The caller's client and the invoice, locked in that order (kd_db.h);
- * 403 unless the invoice is the caller's, 409 unless it is Unpaid. */
+ * 403 unless the invoice is the caller's and published (a Draft is
+ * answered as getinvoice answers it: as one that does not exist), 409
+ * unless it is Unpaid. */
 static int kd_credit_load(kd_req *kr, long long iid, kd_cents *credit,
                           kd_invoice *inv)
 {
@@ -70,7 +72,8 @@ static int kd_credit_load(kd_req *kr, long long iid, kd_cents *credit,
     }
     if (kd_rows_count(rows) != 1
         || apr_atoi64(kd_rows_get(rows, 0, KD_CI_USERID))
-           != kr->caller.client_id) {
+           != kr->caller.client_id
+        || !strcasecmp(kd_rows_get(rows, 0, KD_CI_STATUS), "Draft")) {
         return kd_denied(kr);
     }
     if (strcmp(kd_rows_get(rows, 0, KD_CI_STATUS), "Unpaid")) {

@@ -6,7 +6,10 @@
  * GetInvoice's shape with the balance left to pay, and
  * POST /api/v1/getinvoiceproduct (serviceid[, status]), the invoices
  * that bill one service, newest first.  Only the caller's own: anything
- * else gets the same 403 as something that does not exist.
+ * else gets the same 403 as something that does not exist.  A Draft
+ * invoice is not the client's to see yet (WHMCS shows drafts to admins
+ * only, until they are published): it is answered as one that does not
+ * exist, and left out of a service's list.
  */
 
 #include "apr_strings.h"
@@ -68,7 +71,7 @@ enum {
     KD_TXT("i.notes", 16383) " "
 #define KD_GETINVOICE_REST \
     " LEFT JOIN tblinvoices i ON i.id = %d AND i.userid = c.id " \
-    "WHERE c.id = %d " \
+    "AND i.status <> 'Draft' WHERE c.id = %d " \
     "UNION ALL SELECT 'b', " KD_CALLER_NULLS ", " \
     KD_C("it.id") KD_C("it.type") \
     KD_C("it.relid") KD_TXT("it.description", 16383) ", " KD_C("it.amount") \
@@ -99,7 +102,8 @@ enum {
     "LEFT JOIN tblinvoiceitems it ON it.userid = c.id " \
     "AND it.type = 'Hosting' AND it.relid = h.id " \
     "LEFT JOIN tblinvoices i ON i.id = it.invoiceid AND i.userid = c.id " \
-    "AND (%s = '' OR i.status = %s) WHERE c.id = %d"
+    "AND i.status <> 'Draft' AND (%s = '' OR i.status = %s) " \
+    "WHERE c.id = %d"
 enum {
     KD_IP_SERVICE = KD_CALLER_NCOLS,    /* h.id */
     KD_IP_ID,                           /* first invoice column */

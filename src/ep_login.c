@@ -257,39 +257,56 @@ static int kd_rehash(kd_req *kr, int v8, const char *id, const char **cur,
     return KD_NEXT;
 }
 
-static int kd_login(kd_req *kr)
-{
-    request_rec *r = kr->r;
-    const char *email = kd_arg(kr, "email");
-    const char *password = kd_arg(kr, "password");
-    const char *clientid = kd_arg(kr, "clientid");
-    const char *args[3], *hash, *id, *key, *status, *who, *why;
-    char token[KD_JWT_MAX_LEN], digest[2 * 16 + 1];
-    long long cid = 0;
-    kd_schema schema;
-    kd_rows *rows;
-    json_t *body, *tok, *users;
-    int rc, v8;
+/* A login on its way: what was typed, and what the lookup found. */
+typedef struct {
+    const char *email;
+    const char *password;
+    const char *who;            /* the email as the log shows it */
+    long long cid;              /* clientid asked for, 0 if none */
+    int v8;                     /* WHMCS 8 (tblusers) */
+    kd_rows *rows;              /* the account: 0 or 1 row */
+    const char *id;             /* its tblusers/tblclients id, or NULL */
+    const char *hash;           /* its password hash, "" if none */
+} kd_login_t;
 
-    if (!email || !*email || !email[strspn(email, " \t")]) {
+/* The fields, checked before any database work. */
+static int kd_login_args(kd_req *kr, kd_login_t *l)
+{
+    const char *clientid = kd_arg(kr, "clientid");
+    int rc;
+
+    l->email = kd_arg(kr, "email");
+    l->password = kd_arg(kr, "password");
+    if (!l->email || !*l->email || !l->email[strspn(l->email, " \t")]) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "The email field is required.");
     }
-    if (!password || !*password || !password[strspn(password, " \t")]) {
+    if (!l->password || !*l->password
+        || !l->password[strspn(l->password, " \t")]) {
         return kd_error(kr, HTTP_BAD_REQUEST, "message",
                         "The password field is required.");
     }
-    if (clientid && (rc = kd_field_id(kr, "clientid", &cid)) != KD_NEXT) {
+    if (clientid && (rc = kd_field_id(kr, "clientid", &l->cid)) != KD_NEXT) {
         return rc;
     }
-    who = kd_login_logitem(r->pool, email);
-    if (strlen(email) > 255) {
-        return kd_login_refused(kr, who, "email too long");
+    l->who = kd_login_logitem(kr->r->pool, l->email);
+    if (strlen(l->email) > 255) {
+        return kd_login_refused(kr, l->who, "email too long");
     }
+    return KD_NEXT;
+}
 
-    if ((rc = kd_throttle_address(kr, who)) != KD_NEXT) {
-        return rc;
-    }
+/* WHMCS's Ban Control, then the account the email finds (under WHMCS's
+ * collation), and which bucket the attempt counts against. */
+static int kd_login_lookup(kd_req *kr, kd_login_t *l, const char **bucket)
+{
+    request_rec *r = kr->r;
+    const char *args[3], *key;
+    char digest[2 * 16 + 1];
+    kd_schema schema;
+    kd_rows *rows;
+    int rc;
+
     args[0] = r->useragent_ip;
     if ((rc = kd_db_select(kr, "kd_login_banned", &rows, 1, args))
         != KD_NEXT) {
@@ -298,115 +315,144 @@ static int kd_login(kd_req *kr)
     if (strcmp(kd_rows_get(rows, 0, 0), "0")) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00505)
                       "login refused from %s (banned in tblbannedips) "
-                      "for \"%s\"", r->useragent_ip, who);
+                      "for \"%s\"", r->useragent_ip, l->who);
         return kd_error(kr, HTTP_FORBIDDEN, "message",
                         "Your IP address is banned");
     }
-
     if ((rc = kd_whmcs_schema(kr, &schema)) != KD_NEXT) {
         return rc;
     }
-    v8 = schema == KD_SCHEMA_WHMCS8;
-    args[0] = email;
-    args[1] = email;
-    if (v8 && cid) {
-        args[2] = kd_id(r->pool, cid);
-        rc = kd_db_select(kr, "kd_login8_client", &rows, 3, args);
+    l->v8 = schema == KD_SCHEMA_WHMCS8;
+    args[0] = l->email;
+    args[1] = l->email;
+    if (l->v8 && l->cid) {
+        args[2] = kd_id(r->pool, l->cid);
+        rc = kd_db_select(kr, "kd_login8_client", &l->rows, 3, args);
     }
     else {
-        rc = kd_db_select(kr, v8 ? "kd_login8" : "kd_login7", &rows, 2,
-                          args);
+        rc = kd_db_select(kr, l->v8 ? "kd_login8" : "kd_login7", &l->rows,
+                          2, args);
     }
     if (rc != KD_NEXT) {
         return rc;
     }
 
-    /* Which bucket the attempt counts against: the account found, or,
-     * for an email no account has, the email's collation key (so its
-     * spellings share a bucket as an account's do). */
-    id = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, KD_L_ID) : NULL;
-    if (id) {
-        key = apr_pstrcat(r->pool, v8 ? "u:" : "c:", id, NULL);
+    /* The account found, or, for an email no account has, the email's
+     * collation key (so its spellings share a bucket as an account's
+     * do). */
+    l->id = kd_rows_count(l->rows) == 1 ? kd_rows_get(l->rows, 0, KD_L_ID)
+                                        : NULL;
+    if (l->id) {
+        *bucket = apr_pstrcat(r->pool, l->v8 ? "u:" : "c:", l->id, NULL);
+        l->hash = kd_rows_get(l->rows, 0, KD_L_HASH);
     }
     else {
-        key = kd_rows_count(rows) == 1 ? kd_rows_get(rows, 0, KD_L_KEY)
-                                       : NULL;
+        key = kd_rows_count(l->rows) == 1
+              ? kd_rows_get(l->rows, 0, KD_L_KEY) : NULL;
         if (!key) {
-            key = email;
+            key = l->email;
         }
         kd_sha256_hex(key, strlen(key), 16, digest);
-        key = apr_pstrcat(r->pool, "e:", digest, NULL);
+        *bucket = apr_pstrcat(r->pool, "e:", digest, NULL);
     }
-    if ((rc = kd_throttle_admit(kr, key, id != NULL, who)) != KD_NEXT) {
-        return rc;
+    if (!l->hash) {
+        l->hash = "";
     }
+    return KD_NEXT;
+}
 
-    /* The verdict, with the same hashing work on every path. */
-    hash = id ? kd_rows_get(rows, 0, KD_L_HASH) : NULL;
-    if (!hash) {
-        hash = "";
+/* The verdict, with the same hashing work on every path: NULL when the
+ * password opens a client account, else why not (for the log). */
+static const char *kd_login_verdict(kd_req *kr, const kd_login_t *l)
+{
+    const char *status;
+    apr_size_t len = strlen(l->password);
+
+    if (!l->id) {
+        kd_pw_dummy_verify(l->password, len, kr->sconf->bcrypt_cost);
+        return "unknown email";
     }
-    why = NULL;
-    if (!id) {
-        kd_pw_dummy_verify(password, strlen(password),
-                           kr->sconf->bcrypt_cost);
-        why = "unknown email";
-    }
-    else if (!kd_pw_verify(password, strlen(password), hash)) {
+    if (!kd_pw_verify(l->password, len, l->hash)) {
         /* A legacy (MD5, HMAC) hash is checked in microseconds: pay a
          * bcrypt as an unknown email does, or the answer's speed would
          * tell which emails have accounts. */
-        if (kd_pw_format_of(hash) != KD_PW_BCRYPT) {
-            kd_pw_dummy_verify(password, strlen(password),
-                               kr->sconf->bcrypt_cost);
+        if (kd_pw_format_of(l->hash) != KD_PW_BCRYPT) {
+            kd_pw_dummy_verify(l->password, len, kr->sconf->bcrypt_cost);
         }
-        why = "wrong password";
+        return "wrong password";
     }
-    else if (!kd_rows_get(rows, 0, KD_L_CLIENT)) {
-        why = "no client account to act for";
+    if (!kd_rows_get(l->rows, 0, KD_L_CLIENT)) {
+        return "no client account to act for";
     }
-    else if (!(status = kd_rows_get(rows, 0, KD_L_CLIENT + KD_C_STATUS))
-             || !strcmp(status, "Closed")) {
-        why = "client account is Closed";
+    status = kd_rows_get(l->rows, 0, KD_L_CLIENT + KD_C_STATUS);
+    if (!status || !strcmp(status, "Closed")) {
+        return "client account is Closed";
     }
-    /* !v8 and cid: WHMCS 7 has one client per login; clientid must be it */
-    else if (!v8 && cid && cid != apr_atoi64(id)) {
-        why = "clientid not this account's";
+    /* WHMCS 7 has one client per login; clientid must be it */
+    if (!l->v8 && l->cid && l->cid != apr_atoi64(l->id)) {
+        return "clientid not this account's";
     }
-    kd_throttle_settle(kr, why != NULL);
+    return NULL;
+}
+
+/* The seed's answer: the token under "0", the client under "user". */
+static int kd_login_reply(kd_req *kr, const kd_login_t *l, const char *token)
+{
+    json_t *body = json_object(), *tok = json_object(), *users = json_array();
+
+    json_object_set_new_nocheck(tok, "token", json_string(token));
+    json_object_set_new_nocheck(body, "0", tok);
+    json_object_set_new_nocheck(body, "result", json_string("success"));
+    json_array_append_new(users, kd_client_json(l->rows));
+    json_object_set_new_nocheck(body, "user", users);
+    return kd_reply(kr, HTTP_OK, body);
+}
+
+static int kd_login(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    kd_login_t l = {0};
+    const char *args[3], *bucket = NULL, *why, *client;
+    char token[KD_JWT_MAX_LEN];
+    int rc;
+
+    if ((rc = kd_login_args(kr, &l)) != KD_NEXT
+        || (rc = kd_throttle_address(kr, l.who)) != KD_NEXT
+        || (rc = kd_login_lookup(kr, &l, &bucket)) != KD_NEXT
+        || (rc = kd_throttle_admit(kr, bucket, l.id != NULL, l.who))
+           != KD_NEXT) {
+        return rc;
+    }
+    why = kd_login_verdict(kr, &l);
+    /* A failure the database could not record is not answered as one,
+     * or a broken table would lift the account's limit. */
+    if (kd_throttle_settle(kr, why != NULL) && why) {
+        return kd_unavailable(kr);
+    }
     if (why) {
-        return kd_login_refused(kr, who, why);
+        return kd_login_refused(kr, l.who, why);
     }
 
-    if ((rc = kd_rehash(kr, v8, id, &hash, password, who)) != KD_NEXT) {
+    if ((rc = kd_rehash(kr, l.v8, l.id, &l.hash, l.password, l.who))
+        != KD_NEXT) {
         return rc;
     }
     args[0] = r->useragent_ip;
     args[1] = r->useragent_ip;
-    args[2] = id;
-    rc = kd_db_exec(kr, v8 ? "kd_login8_seen" : "kd_login7_seen", NULL, 3,
+    args[2] = l.id;
+    rc = kd_db_exec(kr, l.v8 ? "kd_login8_seen" : "kd_login7_seen", NULL, 3,
                     args);
     if (rc != KD_NEXT) {
         return rc;
     }
-
-    if (kd_auth_issue(kr, apr_atoi64(kd_rows_get(rows, 0, KD_L_CLIENT)),
-                      v8 ? apr_atoi64(id) : 0, hash, token, sizeof(token))) {
+    client = kd_rows_get(l.rows, 0, KD_L_CLIENT);
+    if (kd_auth_issue(kr, apr_atoi64(client), l.v8 ? apr_atoi64(l.id) : 0,
+                      l.hash, token, sizeof(token))) {
         return kd_internal(kr);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00504)
-                  "login of client %s from %s",
-                  kd_rows_get(rows, 0, KD_L_CLIENT), r->useragent_ip);
-
-    body = json_object();
-    tok = json_object();
-    users = json_array();
-    json_object_set_new_nocheck(tok, "token", json_string(token));
-    json_object_set_new_nocheck(body, "0", tok);
-    json_object_set_new_nocheck(body, "result", json_string("success"));
-    json_array_append_new(users, kd_client_json(rows));
-    json_object_set_new_nocheck(body, "user", users);
-    return kd_reply(kr, HTTP_OK, body);
+                  "login of client %s from %s", client, r->useragent_ip);
+    return kd_login_reply(kr, &l, token);
 }
 
 int kd_ep_login(kd_req *kr)

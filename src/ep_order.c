@@ -10,6 +10,9 @@
  * All in one transaction that starts by locking the client's row, so
  * two orders of one client run one after the other and nothing is left
  * half written.  Every input is checked before the first write.
+ * A product whose stock WHMCS counts (tblproducts.stockcontrol) is sold
+ * only while its qty is above zero, and each order takes one unit, under
+ * the product's row lock: parallel orders never sell more than there is.
  * kd_ep_addorder runs as steps over one kd_order: parse, admit, load,
  * price, write, settle, reply.
  */
@@ -50,7 +53,7 @@ enum {                          /* kd_order_client columns */
 enum {                          /* kd_order_product columns */
     KD_OP_ORDERS = 0, KD_OP_OLDEST, KD_OP_ID, KD_OP_NAME, KD_OP_PAYTYPE,
     KD_OP_TAX, KD_OP_CURID, KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT,
-    KD_OP_PRICES
+    KD_OP_STOCK, KD_OP_PRICES
 };
 enum {                          /* kd_order_options columns */
     KD_OO_ID = 0, KD_OO_NAME, KD_OO_TYPE, KD_OO_QMIN, KD_OO_QMAX,
@@ -75,7 +78,8 @@ const kd_stmt kd_stmts_order[] = {
      "FROM tblorders WHERE userid = %d AND date > %s), p.id, "
      KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16) ", p.tax, cur.id, "
      KD_TXT("cur.prefix", 64) ", "
-     KD_TXT("cur.suffix", 64) ", cur.format, " KD_PRICE_COLS("pr") " "
+     KD_TXT("cur.suffix", 64) ", cur.format, p.stockcontrol, "
+     KD_PRICE_COLS("pr") " "
      "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
      "(SELECT id FROM tblcurrencies WHERE id = %d), "
      "(SELECT id FROM tblcurrencies ORDER BY `default` DESC, id LIMIT 1)) "
@@ -83,6 +87,13 @@ const kd_stmt kd_stmts_order[] = {
      "AND pr.currency = cur.id AND pr.relid = p.id "
      "WHERE p.name = %s AND p.hidden = 0 AND p.retired = 0 "
      "ORDER BY p.id, pr.id LIMIT 1", 0},
+    /* The stock of a product whose stock WHMCS counts, locked until the
+     * transaction ends (kd_db.h: the client first, then this). */
+    {"kd_order_stock",
+     "SELECT stockcontrol, qty FROM tblproducts WHERE id = %d FOR UPDATE",
+     0},
+    {"kd_order_stock_take",
+     "UPDATE tblproducts SET qty = qty - 1 WHERE id = %d", 0},
     {"kd_order_options",
      "SELECT o.id, " KD_TXT("o.optionname", 255) ", "
      KD_TXT("o.optiontype", 8) ", o.qtyminimum, o.qtymaximum, o.hidden, "
@@ -177,6 +188,7 @@ typedef struct {
     kd_option *options;
     int noptions;
     const char *gateway;
+    int stock;                  /* one unit of the product to take */
     /* price */
     kd_cents first, recurring;
     int taxed;
@@ -656,6 +668,54 @@ static int kd_order_product(kd_order *o)
     return KD_NEXT;
 }
 
+/* Stock control.  The product's row, locked, decides: qty as committed
+ * now (every earlier order of it included), never the order's snapshot
+ * or the catalogue, and nothing else may sell the unit before this
+ * transaction ends.  Only a product whose stock is counted is locked,
+ * so orders of other products, or of different clients, still run side
+ * by side.  Whether to lock comes from the plain read, safely: an order
+ * that saw stock control off neither reads nor takes the count, as if it
+ * had committed before the admin turned it on.  The unit is taken in
+ * write.
+ * The refusal is WHMCS's own wording (its cart's "Out of Stock" page). */
+static int kd_order_stock(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[1], *on, *qty;
+    kd_rows *rows;
+    int rc;
+
+    on = kd_rows_get(o->product, 0, KD_OP_STOCK);
+    if (!on || !strcmp(on, "0")) {
+        return KD_NEXT;
+    }
+    args[0] = kd_rows_get(o->product, 0, KD_OP_ID);
+    if ((rc = kd_db_select(kr, "kd_order_stock", &rows, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(rows) != 1) {             /* deleted meanwhile */
+        return kd_error(kr, HTTP_BAD_REQUEST, "messages",
+                        "Product not exists");
+    }
+    on = kd_rows_get(rows, 0, 0);
+    qty = kd_rows_get(rows, 0, 1);
+    if (!on || !strcmp(on, "0")) {
+        return KD_NEXT;
+    }
+    if (!qty || apr_atoi64(qty) <= 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00704)
+                      "product %s out of stock: order of client " KD_I64
+                      " refused", args[0],
+                      (apr_int64_t)kr->caller.client_id);
+        return kd_bad(kr, "We are currently out of stock on this item so "
+                      "orders for it have been suspended until more stock "
+                      "is available.");
+    }
+    o->stock = 1;
+    return KD_NEXT;
+}
+
 /* The product's configurable options, and what the order chose. */
 static int kd_order_options(kd_order *o)
 {
@@ -680,8 +740,8 @@ static int kd_order_options(kd_order *o)
     return KD_NEXT;
 }
 
-/* load: the settings; then, in the transaction, the client, the product,
- * its options and the payment gateway. */
+/* load: the settings; then, in the transaction, the client, the product
+ * (and its stock, when counted), its options and the payment gateway. */
 static int kd_order_load(kd_order *o)
 {
     kd_req *kr = o->kr;
@@ -693,6 +753,7 @@ static int kd_order_load(kd_order *o)
         || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT
         || (rc = kd_order_client(o)) != KD_NEXT
         || (rc = kd_order_product(o)) != KD_NEXT
+        || (rc = kd_order_stock(o)) != KD_NEXT
         || (rc = kd_order_options(o)) != KD_NEXT) {
         return rc;
     }
@@ -886,6 +947,25 @@ static int kd_order_service_options(kd_order *o)
     return kd_db_exec(kr, "kd_order_customfields", NULL, 4, args);
 }
 
+/* One unit of the product's stock, locked since load, as WHMCS takes
+ * it for each service it creates. */
+static int kd_order_take_stock(kd_order *o)
+{
+    kd_req *kr = o->kr;
+    const char *args[1];
+    int rc, n = 0;
+
+    if (!o->stock) {
+        return KD_NEXT;
+    }
+    args[0] = kd_rows_get(o->product, 0, KD_OP_ID);
+    if ((rc = kd_db_exec(kr, "kd_order_stock_take", &n, 1, args))
+        != KD_NEXT) {
+        return rc;
+    }
+    return n == 1 ? KD_NEXT : kd_internal(kr);
+}
+
 /* The invoice's Hosting line, when there is an invoice. */
 static int kd_order_item(kd_order *o, const char *desc)
 {
@@ -907,8 +987,9 @@ static int kd_order_item(kd_order *o, const char *desc)
     return kd_db_exec(kr, "kd_order_item", NULL, 8, args);
 }
 
-/* write: the order number, then the rows, the activity log, and what
- * WHMCS must still do for the order (kd_outbox.c). */
+/* write: the order number, then the rows and the unit of stock, the
+ * activity log, and what WHMCS must still do for the order
+ * (kd_outbox.c). */
 static int kd_order_write(kd_order *o)
 {
     kd_req *kr = o->kr;
@@ -923,6 +1004,7 @@ static int kd_order_write(kd_order *o)
         || (rc = kd_order_invoice(o)) != KD_NEXT
         || (rc = kd_order_row(o)) != KD_NEXT
         || (rc = kd_order_service(o)) != KD_NEXT
+        || (rc = kd_order_take_stock(o)) != KD_NEXT
         || (rc = kd_order_service_options(o)) != KD_NEXT
         || (rc = kd_order_item(o, desc)) != KD_NEXT) {
         return rc;

@@ -94,6 +94,9 @@ static int kd_read_all(request_rec *r, apr_off_t max, char **out,
             if (rv != APR_SUCCESS) {
                 apr_brigade_cleanup(bb);
                 r->connection->keepalive = AP_CONN_CLOSE;
+                if (rv == AP_FILTER_ERROR) {
+                    return AP_FILTER_ERROR;     /* see kd_body_read */
+                }
                 return APR_STATUS_IS_TIMEUP(rv) ? HTTP_REQUEST_TIME_OUT
                                                 : HTTP_BAD_REQUEST;
             }
@@ -169,6 +172,13 @@ int kd_body_read(kd_req *kr)
     if (rc != OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, KDLOGNO(00201)
                       "request body could not be read (status %d)", rc);
+        if (rc == AP_FILTER_ERROR) {
+            /* httpd's body filter has answered already (a chunked body
+             * over LimitRequestBody, a bad chunk line): its error went
+             * through ap_die, so through the ErrorDocument, if any.  A
+             * second answer would follow the first on the wire. */
+            return AP_FILTER_ERROR;
+        }
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
             r->connection->keepalive = AP_CONN_CLOSE;
             return kd_error(kr, rc, "message", "Request body too large");

@@ -10,7 +10,8 @@
 
 #include "mod_kdata.h"
 
-/** Read and decode the body into kr->fields (413/415/400 on failure). */
+/** Read and decode the body into kr->fields (413/415/400 on failure;
+ * AP_FILTER_ERROR, unanswered, when httpd has answered already). */
 int kd_body_read(kd_req *kr);
 /** A field's value, or NULL when absent. */
 const char *kd_arg(const kd_req *kr, const char *key);

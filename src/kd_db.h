@@ -79,7 +79,12 @@ void kd_db_rollback(kd_req *kr);
  *      of one client then run one after the other, and whatever else of
  *      that client a write locks (its invoices, its services: rows no
  *      other client's write touches) cannot close a circle;
- *   2. tblconfiguration's sequential invoice number, shared by every
+ *   2. the product an order is for, when WHMCS counts its stock
+ *      (tblproducts ... FOR UPDATE, addorder's load): shared by every
+ *      client, so right after the client and before the order's
+ *      invoice and service (rows it creates, which nothing else can be
+ *      holding); one product per write, and no other write locks one;
+ *   3. tblconfiguration's sequential invoice number, shared by every
  *      client, always last (kd_invoice_mark_paid).
  * An Idempotency-Key is claimed before the write begins, in a
  * transaction of its own, and so holds no lock during it.

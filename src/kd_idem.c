@@ -25,7 +25,7 @@
  *
  * Lock order: a key is claimed before its write's transaction begins, in
  * a transaction of its own, so it adds no lock to the write's order
- * (client, invoice, service, tblconfiguration).
+ * (client, product, invoice, service, tblconfiguration).
  */
 
 #include "apr_strings.h"

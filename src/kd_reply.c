@@ -4,7 +4,9 @@
 /*
  * The single reply path: every answer mod_kdata gives, success or error,
  * leaves through kd_reply(), so each one is JSON, uncacheable and has a
- * Content-Length, and no handler ever lets httpd add an HTML page.
+ * Content-Length, and no handler ever lets httpd add an HTML page.  The
+ * errors httpd answers itself reach it too, where an ErrorDocument
+ * sends them into the API (kd_reply_refused).
  */
 
 #include "apr_strings.h"
@@ -158,4 +160,49 @@ int kd_internal(kd_req *kr)
 {
     return kd_error(kr, HTTP_INTERNAL_SERVER_ERROR, "message",
                     "Internal error");
+}
+
+/* What the API says for the errors httpd gives itself: the words the
+ * handler uses for the same status where it has one of its own. */
+static const struct {
+    int status;
+    const char *msg;
+} kd_refusals[] = {
+    {HTTP_BAD_REQUEST, "Bad request"},
+    {HTTP_UNAUTHORIZED, "Authorization required"},
+    {HTTP_NOT_FOUND, "Not found"},
+    {HTTP_METHOD_NOT_ALLOWED, "Method not allowed: use POST"},
+    {HTTP_REQUEST_TIME_OUT, "Request not received in time"},
+    {HTTP_LENGTH_REQUIRED, "Length required"},
+    {HTTP_REQUEST_ENTITY_TOO_LARGE, "Request body too large"},
+    {HTTP_REQUEST_URI_TOO_LARGE, "Request URI too long"},
+    {HTTP_EXPECTATION_FAILED, "Expectation failed"},
+    {HTTP_NOT_IMPLEMENTED, "Not implemented"},
+    {HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported"},
+    {0, NULL}
+};
+
+int kd_reply_refused(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    int status = r->status, i;
+
+    switch (status) {
+    case HTTP_FORBIDDEN:
+        return kd_denied(kr);
+    case HTTP_INTERNAL_SERVER_ERROR:
+        return kd_internal(kr);
+    case HTTP_SERVICE_UNAVAILABLE:
+        return kd_unavailable(kr);
+    case HTTP_METHOD_NOT_ALLOWED:
+        apr_table_setn(r->err_headers_out, "Allow", "POST");
+        break;
+    }
+    for (i = 0; kd_refusals[i].status; i++) {
+        if (kd_refusals[i].status == status) {
+            return kd_error(kr, status, "message", kd_refusals[i].msg);
+        }
+    }
+    /* Any other: httpd's own reason phrase ("409 Conflict" -> Conflict). */
+    return kd_error(kr, status, "message", ap_get_status_line(status) + 4);
 }

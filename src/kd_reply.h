@@ -58,5 +58,10 @@ int kd_unavailable(kd_req *kr);
 int kd_denied(kd_req *kr);
 /** 500: something failed that the client cannot fix (already logged). */
 int kd_internal(kd_req *kr);
+/** The error httpd refused the original request with (an ErrorDocument
+ * redirected it into the API; r->status is the refusal's): the JSON
+ * error of that status, in the words of the handler's own where it has
+ * them. */
+int kd_reply_refused(kd_req *kr);
 
 #endif /* KD_REPLY_H */

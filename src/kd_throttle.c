@@ -2,36 +2,41 @@
  * SPDX-License-Identifier: Apache-2.0 */
 
 /*
- * Login throttling, across every Apache process: failed logins are
- * counted per client address and per account in the shared cache, each
- * as a leaky bucket that drains at LIMIT per WINDOW, so a burst of LIMIT
- * failures blocks the next attempt and one more is allowed every
- * WINDOW/LIMIT seconds after that.
+ * Login throttling: failed logins are counted per client address and
+ * per account, each as a leaky bucket that drains at LIMIT per WINDOW,
+ * so a burst of LIMIT failures blocks the next attempt and one more is
+ * allowed every WINDOW/LIMIT seconds after that.
  *
  * The account is the one the lookup found (tblusers.id on WHMCS 8,
  * tblclients.id on WHMCS 7), never the email as typed: the lookup
  * compares under WHMCS's collation, which ignores letter case, accents
  * and trailing spaces, so every spelling that reaches an account must
- * share its bucket.  An email no account has is throttled under its
- * collation key (ep_login.c), in buckets apart from the accounts' (they
- * guard nothing: losing one lets nobody in): it is answered exactly as
- * an account would be, so the answers do not tell which emails have
- * accounts, and it never touches a real account's bucket.
+ * share its bucket.  A real account's bucket lives in the WHMCS database
+ * (mod_kdata_login_failures), where no flood of the cache can evict it
+ * and every host counts the same failures.  The address buckets, and
+ * those of emails no account has (throttled under the email's collation
+ * key, so they are answered exactly as an account would be, and guard
+ * nothing: losing one lets nobody in), stay in the shared cache, which
+ * only failed logins write.
  *
  * Only failures are counted, when they happen, so a correct password is
  * never refused because of other correct logins.  What keeps parallel
  * guesses from all passing the check before the first of them fails is
- * a set of slots per bucket: a password check holds a slot of each of
- * its buckets from admission to verdict, and a bucket lends only as many
- * slots as it can still take failures (at most KD_SLOTS).  So even if
- * every check in flight fails, the bucket ends at most full; a check
- * that finds no free slot waits for one (a check is one password hash)
- * instead of being refused.  Admission (levels and slots read, slots
- * taken) and verdict (failure counted, slots freed) are each one step
- * under the cache mutex.  Refusing an attempt when the slots are full
- * (as counting before the check and refunding after did) would turn
- * away correct logins that merely run together; counting only after
- * the verdict without slots would let any number of parallel guesses
+ * a count of checks in flight per account (or unknown email): a
+ * password check holds a slot of its bucket from admission to verdict,
+ * and a bucket lends only as many slots as it can still take failures
+ * (at most KD_SLOTS).
+ * So even if every check in flight fails, the bucket ends at most full;
+ * a check that finds no free slot waits for one (a check is one
+ * password hash) instead of being refused.  Admission (level and slots
+ * read, slot taken) and verdict (failure counted, slot freed) are each
+ * one step: under the cache mutex for an unknown email's bucket, under
+ * the account row's lock (or in one statement) for an account's, so on
+ * any number of hosts.  (The address buckets lend no slots: see
+ * kd_cache_admit.)  Refusing an attempt when the slots are full (as
+ * counting before the check and refunding after did) would turn away
+ * correct logins that merely run together; counting only after the
+ * verdict without slots would let any number of parallel guesses
  * through.
  */
 
@@ -40,6 +45,7 @@
 #include "mod_kdata.h"
 #include "kd_throttle.h"
 #include "kd_cache.h"
+#include "kd_db.h"
 #include "kd_reply.h"
 
 typedef struct {
@@ -63,33 +69,82 @@ typedef struct {
 typedef struct kd_attempt kd_attempt;
 
 /* An admitted password check: its buckets (0 the address, 1 the
- * account; NULL when that limit is off) and the stamp its slots carry. */
+ * account; NULL when that limit is off), the account as the database
+ * keys it when it is a real one, and the stamp its cache slots carry. */
 struct kd_attempt {
     const char *bucket[2];
-    const char *slots[2];
+    const char *slots;          /* an unknown email's slots, in the cache */
     int limit[2];
     int window[2];
-    int known;                  /* bucket[1] is a real account's */
+    int taken;                  /* holds a slot of bucket[1] */
+    const char *account;        /* "u:<id>"/"c:<id>", NULL if unknown */
     apr_time_t stamp;
 };
 
-/* The bucket drained to now; 0 when there is none. */
+/* Expired account rows deleted per failed login: bounded work on the
+ * path that adds them, no cron of ours. */
+#define KD_FAIL_PURGE "8"
+
+/* The account rows.  Login runs no other transaction and touches no
+ * other row under lock, so this one joins no lock order. */
+const kd_stmt kd_stmts_throttle[] = {
+    /* Outside the transaction (autocommit): an INSERT IGNORE that meets
+     * the row takes a shared lock, and two of them under FOR UPDATE
+     * would deadlock. */
+    {"kd_throttle_row",
+     "INSERT IGNORE INTO mod_kdata_login_failures (account, level, at, "
+     "held, held_until, expires) VALUES (%s, 0, 0, 0, 0, %d)", KD_STMT_OWN},
+    {"kd_throttle_lock",
+     "SELECT level, at, held, held_until FROM mod_kdata_login_failures "
+     "WHERE account = %s FOR UPDATE", KD_STMT_OWN},
+    {"kd_throttle_hold",
+     "UPDATE mod_kdata_login_failures SET held = %d, held_until = "
+     "CAST(%s AS SIGNED), expires = GREATEST(expires, %d) "
+     "WHERE account = %s", KD_STMT_OWN},
+    /* The verdict in one statement: the level drained to now (limit per
+     * window, as kd_drain), the failure added, the slot freed.
+     * Assignments run left to right, so the drain reads the old `at`. */
+    {"kd_throttle_fail",
+     "UPDATE mod_kdata_login_failures SET level = GREATEST(level - "
+     "GREATEST(CAST(%s AS SIGNED) - at, 0) * %d DIV (%d * 1000), 0) "
+     "+ 1000, at = GREATEST(at, CAST(%s AS SIGNED)), "
+     "held = GREATEST(CAST(held AS SIGNED) - 1, 0), "
+     "expires = GREATEST(expires, %d) WHERE account = %s", KD_STMT_OWN},
+    {"kd_throttle_free",
+     "UPDATE mod_kdata_login_failures SET "
+     "held = GREATEST(CAST(held AS SIGNED) - 1, 0) WHERE account = %s",
+     KD_STMT_OWN},
+    {"kd_throttle_purge",
+     "DELETE FROM mod_kdata_login_failures WHERE expires < %d "
+     "LIMIT " KD_FAIL_PURGE, KD_STMT_OWN},
+    {NULL, NULL, 0}
+};
+
+/* A level drained to now. */
+static apr_int64_t kd_drain(request_rec *r, apr_int64_t level, apr_time_t at,
+                            int limit, int window)
+{
+    apr_int64_t drained;
+
+    if (r->request_time <= at) {
+        return level;           /* written by a request that came later */
+    }
+    drained = (apr_int64_t)(r->request_time - at) * limit
+              / ((apr_int64_t)window * 1000);
+    return level > drained ? level - drained : 0;
+}
+
+/* A cache bucket drained to now; 0 when there is none. */
 static apr_int64_t kd_level(request_rec *r, const char *key, int limit,
                             int window)
 {
     kd_bucket b;
     unsigned int len = sizeof(b);
-    apr_int64_t drained;
 
     if (kd_cache_get(r, key, (unsigned char *)&b, &len) || len != sizeof(b)) {
         return 0;
     }
-    if (r->request_time <= b.at) {
-        return b.level;         /* written by a request that came later */
-    }
-    drained = (apr_int64_t)(r->request_time - b.at) * limit * 1000
-              / ((apr_int64_t)window * APR_USEC_PER_SEC);
-    return b.level > drained ? b.level - drained : 0;
+    return kd_drain(r, b.level, b.at, limit, window);
 }
 
 /* Seconds until one more attempt fits in the bucket (its level after
@@ -105,62 +160,24 @@ static int kd_wait(apr_int64_t level, int limit, int window)
                  / ((apr_int64_t)limit * 1000));
 }
 
-static void kd_add(request_rec *r, const char *key, int limit, int window,
-                   apr_int64_t delta)
+/* A slot can be lent: the checks in flight (held, without this one)
+ * may all fail, so only if the bucket could take one more on top. */
+static int kd_room(apr_int64_t level, int held, int limit, int window)
+{
+    return held < KD_SLOTS
+           && !kd_wait(level + (apr_int64_t)held * 1000, limit, window);
+}
+
+static void kd_add(request_rec *r, const char *key, int limit, int window)
 {
     kd_bucket b;
 
-    b.level = kd_level(r, key, limit, window) + delta;
-    if (b.level < 0) {
-        b.level = 0;
-    }
+    b.level = kd_level(r, key, limit, window) + 1000;
     b.at = r->request_time;
     kd_cache_put(r, key, r->request_time + apr_time_from_sec(window),
                  &b, sizeof(b));
 }
 
-/*
- * The failures of real accounts.  Nothing else reads or writes them, so
- * the store can move (to a table of the WHMCS database, where no flood
- * of the cache can reach it) by changing these two alone; for now they
- * are buckets in the shared cache, keyed "t:u:<id>" or "t:c:<id>".  A
- * store that is not under the cache mutex keeps admission sound if a
- * verdict adds its failure before it frees its slot (kd_throttle_settle
- * does) and admission reads the slots before the level.
- */
-static apr_int64_t kd_account_level(request_rec *r, const char *key,
-                                    int limit, int window)
-{
-    return kd_level(r, key, limit, window);
-}
-
-static void kd_account_fail(request_rec *r, const char *key, int limit,
-                            int window)
-{
-    kd_add(r, key, limit, window, 1000);
-}
-
-static apr_int64_t kd_attempt_level(request_rec *r, const kd_attempt *a,
-                                    int i)
-{
-    if (i == 1 && a->known) {
-        return kd_account_level(r, a->bucket[i], a->limit[i], a->window[i]);
-    }
-    return kd_level(r, a->bucket[i], a->limit[i], a->window[i]);
-}
-
-static void kd_attempt_fail(request_rec *r, const kd_attempt *a, int i)
-{
-    if (i == 1 && a->known) {
-        kd_account_fail(r, a->bucket[i], a->limit[i], a->window[i]);
-    }
-    else {
-        kd_add(r, a->bucket[i], a->limit[i], a->window[i], 1000);
-    }
-}
-
-/* A bucket's slots as stored, stale ones freed; returns how many are
- * held. */
 static int kd_slots_read(request_rec *r, const char *key, kd_slots *s,
                          apr_time_t now)
 {
@@ -224,15 +241,13 @@ int kd_throttle_address(kd_req *kr, const char *who)
     return wait ? kd_throttled(kr, "address", wait, who) : KD_NEXT;
 }
 
-int kd_throttle_admit(kd_req *kr, const char *account, int known,
-                      const char *who)
+/* The attempt's buckets, from the configured limits. */
+static kd_attempt *kd_attempt_new(kd_req *kr, const char *account,
+                                  int known)
 {
     const kd_srv_conf *c = kr->sconf;
     request_rec *r = kr->r;
     kd_attempt *a = apr_pcalloc(r->pool, sizeof(*a));
-    apr_time_t deadline = apr_time_now() + KD_SLOT_WAIT, now;
-    kd_slots slots[2];
-    int i, held[2], wait[2], room;
 
     if (c->limit_ip > 0) {
         a->bucket[0] = apr_pstrcat(r->pool, "t:i:", r->useragent_ip, NULL);
@@ -243,65 +258,197 @@ int kd_throttle_admit(kd_req *kr, const char *account, int known,
         a->bucket[1] = apr_pstrcat(r->pool, "t:", account, NULL);
         a->limit[1] = c->limit_account;
         a->window[1] = c->limit_account_window;
+        a->account = known ? account : NULL;
     }
-    for (i = 0; i < 2; i++) {
-        if (a->bucket[i]) {
-            a->slots[i] = apr_pstrcat(r->pool, "s:", a->bucket[i], NULL);
+    if (a->bucket[1] && !a->account) {
+        a->slots = apr_pstrcat(r->pool, "s:", a->bucket[1], NULL);
+    }
+    return a;
+}
+
+/* The bucket that holds slots in the cache: an unknown email's. */
+static int kd_cache_slots(const kd_attempt *a)
+{
+    return a->bucket[1] && !a->account;
+}
+
+/*
+ * One step under the cache mutex, for the cache's buckets: their levels
+ * are read (wait[i]: the wait bucket i asks for) and, if the attempt's
+ * unknown-email bucket can lend one, a slot taken (*room 0 when it
+ * cannot).  0, or -1 when the cache is broken.  The address bucket
+ * lends no slots: every login writes it otherwise, and the cache is
+ * written only by failed logins, so that no one's ordinary traffic can
+ * evict a bucket; parallel guesses from one address can pass its limit
+ * by those in flight, each still held to its account's exact limit.
+ */
+static int kd_cache_admit(request_rec *r, kd_attempt *a, int *wait,
+                          int *room)
+{
+    apr_time_t now = apr_time_now();
+    apr_int64_t level;
+    kd_slots slots;
+    int s, held;
+
+    if (kd_cache_lock(r)) {
+        return -1;
+    }
+    a->stamp = now;
+    if (a->bucket[0]) {
+        level = kd_level(r, a->bucket[0], a->limit[0], a->window[0]);
+        wait[0] = kd_wait(level, a->limit[0], a->window[0]);
+    }
+    if (!wait[0] && kd_cache_slots(a)) {
+        held = kd_slots_read(r, a->slots, &slots, now);
+        level = kd_level(r, a->bucket[1], a->limit[1], a->window[1]);
+        wait[1] = kd_wait(level, a->limit[1], a->window[1]);
+        if (wait[1] || !kd_room(level, held, a->limit[1], a->window[1])) {
+            *room = 0;
+        }
+        else {
+            for (s = 0; slots.since[s]; s++) {
+                ;               /* held < KD_SLOTS: one is free */
+            }
+            slots.since[s] = now;
+            kd_slots_write(r, a->slots, &slots, held + 1, now);
+            a->taken = 1;
         }
     }
-    a->known = known;
+    kd_cache_unlock(r);
+    return 0;
+}
+
+/* Under the cache mutex: give back the cache slot the attempt holds. */
+static void kd_cache_free(request_rec *r, kd_attempt *a)
+{
+    apr_time_t now = apr_time_now();
+    kd_slots slots;
+    int s, held;
+
+    if (!kd_cache_slots(a) || !a->taken) {
+        return;
+    }
+    a->taken = 0;
+    held = kd_slots_read(r, a->slots, &slots, now);
+    for (s = 0; s < KD_SLOTS; s++) {
+        if (slots.since[s] == a->stamp) {
+            slots.since[s] = 0;
+            kd_slots_write(r, a->slots, &slots, held - 1, now);
+            break;
+        }
+    }
+}
+
+/* The account row's level and checks in flight, read under its lock
+ * (stale holds, of processes that died mid-check, count as none). */
+static int kd_account_read(kd_req *kr, const kd_attempt *a,
+                           apr_int64_t *level, int *held)
+{
+    const char *args[2];
+    kd_rows *rows;
+    int rc;
+
+    args[0] = a->account;
+    args[1] = apr_ltoa(kr->r->pool, (long)apr_time_sec(kr->r->request_time)
+                                    + a->window[1]);
+    if ((rc = kd_db_exec(kr, "kd_throttle_row", NULL, 2, args)) != KD_NEXT
+        || (rc = kd_db_begin(kr)) != KD_NEXT
+        || (rc = kd_db_select(kr, "kd_throttle_lock", &rows, 1, args))
+           != KD_NEXT) {
+        return rc;
+    }
+    *level = 0;
+    *held = 0;
+    if (kd_rows_count(rows) == 1) {
+        *level = kd_drain(kr->r, apr_atoi64(kd_rows_get(rows, 0, 0)),
+                          (apr_time_t)apr_atoi64(kd_rows_get(rows, 0, 1)),
+                          a->limit[1], a->window[1]);
+        if (apr_atoi64(kd_rows_get(rows, 0, 3)) >= apr_time_now()) {
+            *held = atoi(kd_rows_get(rows, 0, 2));
+        }
+    }
+    return KD_NEXT;
+}
+
+/* One transaction on the account's row: its level read and, when it
+ * can lend one, a slot taken.  KD_NEXT, or a reply (503) sent. */
+static int kd_account_admit(kd_req *kr, kd_attempt *a, int *wait,
+                            int *room)
+{
+    request_rec *r = kr->r;
+    apr_int64_t level;
+    const char *args[4];
+    int rc, held;
+
+    if ((rc = kd_account_read(kr, a, &level, &held)) != KD_NEXT) {
+        return rc;
+    }
+    *wait = kd_wait(level, a->limit[1], a->window[1]);
+    if (!*wait && kd_room(level, held, a->limit[1], a->window[1])) {
+        args[0] = apr_itoa(r->pool, held + 1);
+        args[1] = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                               apr_time_now() + KD_SLOT_STALE);
+        args[2] = apr_ltoa(r->pool, (long)apr_time_sec(r->request_time)
+                                    + a->window[1]);
+        args[3] = a->account;
+        if ((rc = kd_db_exec(kr, "kd_throttle_hold", NULL, 4, args))
+            != KD_NEXT) {
+            return rc;
+        }
+        a->taken = 1;
+    }
+    else {
+        *room = 0;
+    }
+    if ((rc = kd_db_commit(kr)) != KD_NEXT) {
+        a->taken = 0;
+    }
+    return rc;
+}
+
+/* kd_admit_once: every slot is held by checks in flight. */
+#define KD_ADMIT_WAIT (-101)
+
+/* Levels read, slots taken: KD_NEXT when admitted, KD_ADMIT_WAIT, or a
+ * reply (429, 503) sent. */
+static int kd_admit_once(kd_req *kr, kd_attempt *a, const char *who)
+{
+    int rc, wait[2] = {0, 0}, room = 1;
+
+    if (kd_cache_admit(kr->r, a, wait, &room)) {
+        return kd_internal(kr);
+    }
+    if (a->account && !wait[0]
+        && (rc = kd_account_admit(kr, a, &wait[1], &room)) != KD_NEXT) {
+        kd_throttle_settle(kr, 0);
+        return rc;
+    }
+    if (!wait[0] && !wait[1] && room) {
+        return KD_NEXT;
+    }
+    kd_throttle_settle(kr, 0);
+    if (wait[0] || wait[1]) {
+        return kd_throttled(kr, wait[0] >= wait[1] ? "address"
+                                : a->account ? "account" : "unknown email",
+                            wait[0] > wait[1] ? wait[0] : wait[1], who);
+    }
+    return KD_ADMIT_WAIT;
+}
+
+int kd_throttle_admit(kd_req *kr, const char *account, int known,
+                      const char *who)
+{
+    request_rec *r = kr->r;
+    kd_attempt *a = kd_attempt_new(kr, account, known);
+    apr_time_t deadline = apr_time_now() + KD_SLOT_WAIT;
+    int rc;
 
     for (;;) {
-        now = apr_time_now();
-        if (kd_cache_lock(r)) {
-            return kd_internal(kr);
+        kr->attempt = a;
+        if ((rc = kd_admit_once(kr, a, who)) != KD_ADMIT_WAIT) {
+            return rc;
         }
-        room = 1;
-        for (i = 0; i < 2; i++) {
-            apr_int64_t level;
-
-            wait[i] = 0;
-            if (!a->bucket[i]) {
-                continue;
-            }
-            held[i] = kd_slots_read(r, a->slots[i], &slots[i], now);
-            level = kd_attempt_level(r, a, i);
-            wait[i] = kd_wait(level, a->limit[i], a->window[i]);
-            /* The checks in flight may all fail: a slot is lent only
-             * if the bucket could take one more failure on top. */
-            if (held[i] >= KD_SLOTS
-                || kd_wait(level + (apr_int64_t)held[i] * 1000,
-                           a->limit[i], a->window[i])) {
-                room = 0;
-            }
-        }
-        if (!wait[0] && !wait[1] && room) {
-            for (i = 0; i < 2; i++) {
-                int s;
-
-                if (!a->bucket[i]) {
-                    continue;
-                }
-                for (s = 0; slots[i].since[s]; s++) {
-                    ;           /* held[i] < KD_SLOTS: one is free */
-                }
-                slots[i].since[s] = now;
-                kd_slots_write(r, a->slots[i], &slots[i], held[i] + 1, now);
-            }
-            a->stamp = now;
-        }
-        kd_cache_unlock(r);
-
-        if (wait[0] || wait[1]) {
-            return kd_throttled(kr, wait[0] >= wait[1] ? "address"
-                                : known ? "account" : "unknown email",
-                                wait[0] > wait[1] ? wait[0] : wait[1], who);
-        }
-        if (room) {
-            kr->attempt = a;
-            return KD_NEXT;
-        }
-        if (now >= deadline) {
+        if (apr_time_now() >= deadline) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, KDLOGNO(00508)
                           "login from %s: no password check slot free "
                           "within %d s (too many checks in flight), for "
@@ -313,40 +460,55 @@ int kd_throttle_admit(kd_req *kr, const char *account, int known,
     }
 }
 
-void kd_throttle_settle(kd_req *kr, int failed)
+/* The account's verdict in one statement: 0, or the driver's error
+ * (logged). */
+static int kd_account_settle(kd_req *kr, const kd_attempt *a, int failed)
+{
+    request_rec *r = kr->r;
+    apr_int64_t now = apr_time_sec(r->request_time);
+    const char *at, *args[6];
+    int rv;
+
+    args[0] = a->account;
+    if (!failed) {
+        return kd_db_run(kr, "kd_throttle_free", 1, args);
+    }
+    at = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
+    args[0] = at;
+    args[1] = apr_itoa(r->pool, a->limit[1]);
+    args[2] = apr_itoa(r->pool, a->window[1]);
+    args[3] = at;
+    args[4] = apr_ltoa(r->pool, (long)(now + a->window[1]));
+    args[5] = a->account;
+    rv = kd_db_run(kr, "kd_throttle_fail", 6, args);
+    args[0] = apr_ltoa(r->pool, (long)now);
+    kd_db_run(kr, "kd_throttle_purge", 1, args);
+    return rv;
+}
+
+int kd_throttle_settle(kd_req *kr, int failed)
 {
     kd_attempt *a = kr->attempt;
     request_rec *r = kr->r;
-    apr_time_t now = apr_time_now();
-    kd_slots slots;
-    int i, s, held;
+    int i, rv = 0;
 
     kr->attempt = NULL;
     if (!a) {
-        return;
+        return 0;
+    }
+    if (a->account && a->taken) {
+        a->taken = 0;
+        rv = kd_account_settle(kr, a, failed);
     }
     if (kd_cache_lock(r)) {
-        return;                 /* the slots free themselves, in time */
+        return rv;              /* the slots free themselves, in time */
     }
-    for (i = 0; i < 2; i++) {
-        if (!a->bucket[i]) {
-            continue;
-        }
-        /* The failure first, then the slot: see kd_account_level. */
-        if (failed) {
-            kd_attempt_fail(r, a, i);
-        }
-        held = kd_slots_read(r, a->slots[i], &slots, now);
-        for (s = 0; s < KD_SLOTS; s++) {
-            if (slots.since[s] == a->stamp) {
-                slots.since[s] = 0;
-                held--;
-                break;
-            }
-        }
-        if (s < KD_SLOTS) {
-            kd_slots_write(r, a->slots[i], &slots, held, now);
+    for (i = 0; i < 2 && failed; i++) {
+        if (a->bucket[i] && (i == 0 || !a->account)) {
+            kd_add(r, a->bucket[i], a->limit[i], a->window[i]);
         }
     }
+    kd_cache_free(r, a);
     kd_cache_unlock(r);
+    return rv;
 }

@@ -9,6 +9,10 @@
 #define KD_THROTTLE_H
 
 #include "mod_kdata.h"
+#include "kd_db.h"
+
+/* The per-account buckets' statements (mod_kdata_login_failures). */
+extern const kd_stmt kd_stmts_throttle[];
 
 /**
  * Before any database work: 429 with Retry-After when the client address
@@ -30,7 +34,10 @@ int kd_throttle_admit(kd_req *kr, const char *account, int known,
  * The verdict of the admitted check: a failure is counted against the
  * address and the account; either way its slots are freed.  Does nothing
  * when no check is admitted (or it was settled already).
+ * @return 0, or nonzero when a real account's failure could not be
+ * recorded (the database failed; logged): the caller must not answer as
+ * if it had been, or a broken database would lift the limit.
  */
-void kd_throttle_settle(kd_req *kr, int failed);
+int kd_throttle_settle(kd_req *kr, int failed);
 
 #endif /* KD_THROTTLE_H */

@@ -14,7 +14,7 @@ use LWP::UserAgent;
 use List::Util qw(min);
 use Time::HiRes ();
 
-plan tests => 63, need_module 'kdata', 'dbd';
+plan tests => 66, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my %ua;
@@ -102,6 +102,12 @@ for my $v ('lockme@example.com', 'LockMe@Example.COM', 'lockme@example.com ',
     my $ra = $res->header('Retry-After') // 0;
     ok $ra >= 170 && $ra <= 180, "spelling: '$v': Retry-After $ra";
 }
+# The bucket is the account's row in the WHMCS database: five failures,
+# no check in flight; and the cache that used to hold it can be lost.
+my $acct = schema_flavour() eq 'whmcs7' ? 'c:60' : 'u:60';
+is_deeply sql("SELECT ROUND(level / 1000), held FROM "
+              . "mod_kdata_login_failures WHERE account = '$acct'"),
+    [[5, 0]], 'the account\'s bucket: a row of mod_kdata_login_failures';
 add_account(61, 'spread@example.com', $pw2);
 my @spellings = ('spread@example.com', 'SPREAD@example.com',
                  'spread@example.com ', 'sprèad@example.com',
@@ -114,6 +120,22 @@ for my $i (0 .. 4) {
 $res = login_from('127.0.6.19', 'spread@example.com', 'other-pass-2');
 is_deeply [$res->code, json_of($res)], [429, $slow],
     'spelling: guesses under five spellings fill one bucket';
+
+# A failure the database cannot record is not answered as one: 503, so a
+# broken table cannot lift the limit.
+sql("DELIMITER //\nCREATE TRIGGER kd_no_fail BEFORE UPDATE ON "
+    . "mod_kdata_login_failures FOR EACH ROW BEGIN IF NEW.level > "
+    . "OLD.level THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = "
+    . "'test: failure refused'; END IF; END//\nDELIMITER ;\nSELECT 1");
+$res = login_from('127.0.6.20', 'spread@example.com ', 'guess-x');
+is $res->code, 429, 'still locked while the table refuses writes';
+add_account(65, 'unrecorded@example.com', $pw2);
+$res = login_from('127.0.6.21', 'unrecorded@example.com', 'guess-y');
+sql('DROP TRIGGER kd_no_fail');
+is_deeply [$res->code, json_of($res)],
+    [503, { result => 'error', message => 'Service temporarily '
+            . 'unavailable, try again later' }],
+    'a failure the database cannot record: 503, not 401';
 
 # --- an email no account has ------------------------------------------------------
 # Throttled as an account would be (the answers do not tell that it has

@@ -9,7 +9,7 @@ use Encode ();
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 99, need_module 'kdata', 'dbd';
+plan tests => 109, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -382,6 +382,61 @@ SKIP: {
     sql("UPDATE tblusers_clients SET permissions = "
         . "'profile,contacts,products,invoices' "
         . "WHERE auth_user_id = 7 AND client_id = 1");
+}
+
+# --- Draft invoices: WHMCS shows them to admins only, until published ---
+# Answered as an invoice that does not exist, left out of the service's
+# list, and no credit goes to one.
+{
+    my ($draft, $dsid) = order();
+    sql("UPDATE tblinvoices SET status = 'Draft' WHERE id = $draft");
+    sql("INSERT INTO tblinvoices (userid, invoicenum, date, duedate, "
+        . "subtotal, credit, tax, tax2, total, status, paymentmethod, notes)"
+        . " VALUES (1, '', '2031-01-01', '2031-01-01', 10.00, 0, 0, 0, "
+        . "10.00, 'Unpaid', 'banktransfer', '')");
+    my $pub = sql1('SELECT MAX(id) FROM tblinvoices');
+    sql("INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, "
+        . "description, amount, taxed, duedate, paymentmethod, notes) VALUES "
+        . "($pub, 1, 'Hosting', $dsid, 'published', 10.00, 0, '2031-01-01', "
+        . "'banktransfer', '')");
+    set_credit(1, '1000000.00');
+    my $gone = '{"result":"error","messages":"Permission denied!"}';
+    my $rows0 = rows_of($draft, $dsid);
+
+    $res = call('getinvoice', { invoiceid => $draft });
+    is_deeply [$res->code, $res->content], [403, $gone],
+        'getinvoice of a Draft: 403 Permission denied!, exactly';
+    my $missing = call('getinvoice', { invoiceid => 99999 });
+    is_deeply [$res->code, $res->content], [$missing->code, $missing->content],
+        'getinvoice of a Draft: the same answer as a missing invoice';
+    is_deeply [map { $_->{id} } @{ json_of(call('getinvoiceproduct',
+                                    { serviceid => $dsid }))->{data} }],
+        [$pub], 'getinvoiceproduct: the Draft left out, the published one '
+        . 'listed';
+    $res = call('getinvoiceproduct', { serviceid => $dsid,
+                                       status => 'Draft' });
+    is_deeply [$res->code, $res->content],
+        [200, '{"result":"true","data":[]}'],
+        'getinvoiceproduct status=Draft: none';
+    $missing = call('applycredit', { invoiceid => 99999 });
+    for my $f ({}, { amount => '1.00' }) {
+        $res = call('applycredit', { invoiceid => $draft, %$f });
+        is_deeply [$res->code, $res->content, $missing->code,
+                   $missing->content], [403, $gone, 403, $gone],
+            'applycredit on a Draft' . (%$f ? ' (amount)' : '')
+            . ': 403, exactly as a missing invoice';
+    }
+    is_deeply rows_of($draft, $dsid), $rows0,
+        'Draft: nothing written by any of them';
+
+    sql("UPDATE tblinvoices SET status = 'Unpaid' WHERE id = $draft");
+    is call('getinvoice', { invoiceid => $draft })->code, 200,
+        'published: getinvoice shows it';
+    is_deeply [sort { $a <=> $b } map { $_->{id} } @{ json_of(call(
+        'getinvoiceproduct', { serviceid => $dsid }))->{data} }],
+        [sort { $a <=> $b } $draft, $pub], 'published: listed for the service';
+    is call('applycredit', { invoiceid => $draft })->code, 200,
+        'published: credit applies';
 }
 
 # A reply far over the first 4 KB the encoder sets aside (kd_reply.c):
