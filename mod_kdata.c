@@ -17,6 +17,8 @@
 #include "apr_strings.h"
 #include "apr_file_io.h"
 #include "apr_fnmatch.h"
+#include "apr_uri.h"
+#include "apr_lib.h"
 #include "http_request.h"
 
 #include <jansson.h>
@@ -29,8 +31,10 @@
 #include "kd_breaker.h"
 #include "kd_cache.h"
 #include "kd_db.h"
+#include "kd_deliver.h"
 #include "kd_idem.h"
 #include "kd_jwt.h"
+#include "kd_outbox.h"
 #include "kd_reply.h"
 #include "kd_throttle.h"
 #include "kd_verified.h"
@@ -55,6 +59,10 @@
 #define KD_DEFAULT_LIMIT_IP_WINDOW 900  /* ... per 15 minutes */
 #define KD_DEFAULT_LIMIT_ACCOUNT 5      /* failures per account ... */
 #define KD_DEFAULT_LIMIT_ACCOUNT_WINDOW 900
+#define KD_DEFAULT_API_ATTEMPTS 10      /* calls before parking ... */
+#define KD_DEFAULT_API_BACKOFF  30      /* ... 30 s, 60 s, 120 s ... */
+#define KD_DEFAULT_API_BACKOFF_MAX 3600 /* ... at most an hour apart */
+#define KD_DEFAULT_API_TIMEOUT  10
 
 /* The seed's field and response keys; the default display names are
  * those of the seed's own invoice lines. */
@@ -71,7 +79,8 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     kd_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
     /* secret_file, key, keylen, mac, issuer, opt_name and cache are
-     * unset as apr_pcalloc leaves them (NULL, 0). */
+     * unset as apr_pcalloc leaves them (NULL, 0); so are api_url,
+     * api_cred_file, api_id and api_secret (no KdataWhmcsApi). */
     conf->whmcs = kd_whmcs_make(p);
     conf->breaker = kd_breaker_make(p);
     conf->ttl = KD_UNSET;
@@ -82,6 +91,11 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     conf->limit_ip_window = KD_UNSET;
     conf->limit_account = KD_UNSET;
     conf->limit_account_window = KD_UNSET;
+    conf->api_own = 0;
+    conf->api_attempts = KD_UNSET;
+    conf->api_backoff = KD_UNSET;
+    conf->api_backoff_max = KD_UNSET;
+    conf->api_timeout = KD_UNSET;
     return conf;
 }
 
@@ -119,6 +133,24 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
         conf->opt_name[i] = add->opt_name[i] ? add->opt_name[i]
                                              : base->opt_name[i];
     }
+    /* KdataWhmcsApi and its credentials each as a whole: a section's
+     * own, else the base's. */
+    conf->api_own = add->api_url != NULL;
+    conf->api_url = add->api_url ? add->api_url : base->api_url;
+    if (add->api_id) {
+        conf->api_cred_file = add->api_cred_file;
+        conf->api_id = add->api_id;
+        conf->api_secret = add->api_secret;
+    }
+    else {
+        conf->api_cred_file = base->api_cred_file;
+        conf->api_id = base->api_id;
+        conf->api_secret = base->api_secret;
+    }
+    conf->api_attempts = KD_MERGE(api_attempts);
+    conf->api_backoff = KD_MERGE(api_backoff);
+    conf->api_backoff_max = KD_MERGE(api_backoff_max);
+    conf->api_timeout = KD_MERGE(api_timeout);
     return conf;
 }
 
@@ -217,6 +249,16 @@ static void kd_srv_defaults(kd_srv_conf *c)
         if (!c->opt_name[i]) {
             c->opt_name[i] = kd_opts[i].name;
         }
+    }
+    if (c->api_attempts == KD_UNSET) {
+        c->api_attempts = KD_DEFAULT_API_ATTEMPTS;
+    }
+    if (c->api_backoff == KD_UNSET) {
+        c->api_backoff = KD_DEFAULT_API_BACKOFF;
+        c->api_backoff_max = KD_DEFAULT_API_BACKOFF_MAX;
+    }
+    if (c->api_timeout == KD_UNSET) {
+        c->api_timeout = KD_DEFAULT_API_TIMEOUT;
     }
 }
 
@@ -317,13 +359,15 @@ static apr_status_t kd_free_mac(void *mac)
     return APR_SUCCESS;
 }
 
-/* The key is read while httpd still runs as root, so the file can be
- * readable by root alone.  Its contents are never logged. */
-static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
-                                      const char *arg)
+/* A small file of secrets, read while httpd still runs as root, so it
+ * can be readable by root alone; with private set, a file others may
+ * read is refused.  A trailing newline (as editors and echo leave) is
+ * dropped.  Its contents are never logged. */
+static const char *kd_read_secret(cmd_parms *cmd, const char *arg,
+                                  int private, const char **pathp,
+                                  char **out, apr_size_t *lenp)
 {
-    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
-                                             &kdata_module);
+    const char *name = cmd->cmd->name;
     const char *path = ap_server_root_relative(cmd->pool, arg);
     apr_file_t *f;
     apr_finfo_t fi;
@@ -332,34 +376,57 @@ static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
     char *buf;
 
     if (!path) {
-        return apr_pstrcat(cmd->pool, "KdataTokenSecretFile: invalid path ",
-                           arg, NULL);
+        return apr_pstrcat(cmd->pool, name, ": invalid path ", arg, NULL);
     }
     rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
     if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: cannot open "
-                            "%s: %pm", path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot open %s: %pm", name,
+                            path, &rv);
     }
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS || fi.size > 4096) {
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE
+                                | APR_FINFO_PROT, f);
+    if (rv != APR_SUCCESS || fi.filetype != APR_REG || fi.size > 4096) {
         apr_file_close(f);
-        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: %s must be a "
-                            "regular file of at most 4096 bytes", path);
+        return apr_psprintf(cmd->pool, "%s: %s must be a regular file of "
+                            "at most 4096 bytes", name, path);
+    }
+    if (private && (fi.protection & APR_FPROT_WREAD)) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "%s: %s is readable by every user; "
+                            "chmod o-rwx %s", name, path, path);
     }
     len = (apr_size_t)fi.size;
     buf = apr_palloc(cmd->pool, len + 1);
     rv = apr_file_read_full(f, buf, len, &len);
     apr_file_close(f);
     if (rv != APR_SUCCESS && rv != APR_EOF) {
-        return apr_psprintf(cmd->pool, "KdataTokenSecretFile: cannot read "
-                            "%s: %pm", path, &rv);
+        return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", name,
+                            path, &rv);
     }
-    /* A trailing newline (as editors and echo leave) is not key. */
     if (len && buf[len - 1] == '\n') {
         len--;
         if (len && buf[len - 1] == '\r') {
             len--;
         }
+    }
+    buf[len] = '\0';
+    *pathp = path;
+    *out = buf;
+    *lenp = len;
+    return NULL;
+}
+
+static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
+                                      const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    const char *path, *err;
+    apr_size_t len;
+    char *buf;
+
+    if ((err = kd_read_secret(cmd, arg, 0, &path, &buf, &len))) {
+        return err;
     }
     if (len < KD_JWT_MIN_KEY) {
         return apr_psprintf(cmd->pool, "KdataTokenSecretFile: the key in %s "
@@ -376,6 +443,78 @@ static const char *kd_set_secret_file(cmd_parms *cmd, void *dummy,
     }
     apr_pool_cleanup_register(cmd->pool, conf->mac, kd_free_mac,
                               apr_pool_cleanup_null);
+    return NULL;
+}
+
+/* WHMCS's api.php, by http or https, with a host. */
+static const char *kd_set_api_url(cmd_parms *cmd, void *dummy,
+                                  const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    apr_uri_t u;
+
+    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS
+        || !u.scheme || (strcasecmp(u.scheme, "https")
+                         && strcasecmp(u.scheme, "http"))
+        || !u.hostname || !*u.hostname || u.user || u.password
+        || u.fragment) {
+        return apr_pstrcat(cmd->pool, "KdataWhmcsApi: '", arg, "' is not "
+                           "an http(s) URL of WHMCS's API, e.g. https://"
+                           "billing.example.com/includes/api.php", NULL);
+    }
+    conf->api_url = arg;
+    conf->api_own = 1;
+    return NULL;
+}
+
+/* One printable word, no spaces: how WHMCS makes identifiers and
+ * secrets (and nothing that would need quoting in a form). */
+static int kd_api_word(const char *s)
+{
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!apr_isgraph(*s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The API credential WHMCS made (Manage API Credentials): identifier on
+ * the first line, secret on the second; never in httpd.conf. */
+static const char *kd_set_api_credentials(cmd_parms *cmd, void *dummy,
+                                          const char *arg)
+{
+    kd_srv_conf *conf = ap_get_module_config(cmd->server->module_config,
+                                             &kdata_module);
+    const char *path, *err;
+    apr_size_t len;
+    char *buf, *nl, *secret;
+
+    if ((err = kd_read_secret(cmd, arg, 1, &path, &buf, &len))) {
+        return err;
+    }
+    nl = strchr(buf, '\n');
+    secret = nl ? nl + 1 : NULL;
+    if (nl) {
+        *nl = '\0';
+        if (nl > buf && nl[-1] == '\r') {
+            nl[-1] = '\0';
+        }
+    }
+    if (!secret || strchr(secret, '\n') || !kd_api_word(buf)
+        || !kd_api_word(secret)) {
+        return apr_psprintf(cmd->pool, "KdataWhmcsApiCredentials: %s must "
+                            "hold two lines, the API credential's "
+                            "identifier then its secret, each one word",
+                            path);
+    }
+    conf->api_cred_file = path;
+    conf->api_id = buf;
+    conf->api_secret = secret;
     return NULL;
 }
 
@@ -564,6 +703,24 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataRetryAfter", kd_set_int,
                   KD_DIR(retry_after, 1, 3600), RSRC_CONF | ACCESS_CONF,
                   "Retry-After seconds sent with 503 (default 5)"),
+    AP_INIT_TAKE1("KdataWhmcsApi", kd_set_api_url, NULL, RSRC_CONF,
+                  "URL of WHMCS's external API (.../includes/api.php): "
+                  "what WHMCS does after a write is called through it"),
+    AP_INIT_TAKE1("KdataWhmcsApiCredentials", kd_set_api_credentials,
+                  NULL, RSRC_CONF,
+                  "File holding the API credential's identifier and "
+                  "secret, one a line, readable by root alone"),
+    AP_INIT_TAKE1("KdataWhmcsApiAttempts", kd_set_int,
+                  KD_SRV(api_attempts, 1, 1000), RSRC_CONF,
+                  "Calls tried before an event is parked (default 10)"),
+    AP_INIT_TAKE2("KdataWhmcsApiBackoff", kd_set_limit,
+                  KD_SRV_LIMIT(api_backoff, 1, 86400, api_backoff_max, 1,
+                               604800), RSRC_CONF,
+                  "Seconds before the first retry, doubling up to the "
+                  "second number (default 30 3600)"),
+    AP_INIT_TAKE1("KdataWhmcsApiTimeout", kd_set_int,
+                  KD_SRV(api_timeout, 2, 120), RSRC_CONF,
+                  "Seconds one call to WHMCS may take (default 10)"),
     {NULL}
 };
 
@@ -681,8 +838,37 @@ static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
     kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, kd_stmts_throttle,
-    NULL
+    kd_stmts_outbox, NULL
 };
+
+/* KdataWhmcsApi and KdataWhmcsApiCredentials come together or not at
+ * all: half of them would queue events nobody can send, or hold a
+ * credential nothing uses. */
+static int kd_check_api(server_rec *v, const kd_srv_conf *conf)
+{
+    if (conf->api_url && !conf->api_id) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, KDLOGNO(00004)
+                     "KdataWhmcsApi %s needs KdataWhmcsApiCredentials: "
+                     "the file holding WHMCS's API identifier and secret",
+                     conf->api_url);
+        return !OK;
+    }
+    if (conf->api_id && !conf->api_url) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, KDLOGNO(00005)
+                     "KdataWhmcsApiCredentials %s without KdataWhmcsApi: "
+                     "say where WHMCS's API is, or drop the credentials",
+                     conf->api_cred_file);
+        return !OK;
+    }
+    if (conf->api_backoff > conf->api_backoff_max) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, KDLOGNO(00006)
+                     "KdataWhmcsApiBackoff %d %d: the first wait cannot be "
+                     "longer than the longest", conf->api_backoff,
+                     conf->api_backoff_max);
+        return !OK;
+    }
+    return OK;
+}
 
 static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
@@ -706,6 +892,12 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         kd_srv_defaults(conf);
+        if (kd_check_api(v, conf) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (kd_deliver_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* Statements are prepared on each connection as it first runs them,
      * whichever virtual host's pool it belongs to (kd_db.c). */
@@ -732,7 +924,10 @@ static void kd_child_init(apr_pool_t *p, server_rec *s)
 
 static void kd_register_hooks(apr_pool_t *p)
 {
-    static const char *const succ[] = {"mod_dbd.c", NULL};
+    /* Before mod_watchdog's post_config, which starts the watchdogs
+     * registered by then (kd_deliver_post_config). */
+    static const char *const succ[] = {"mod_dbd.c", "mod_watchdog.c",
+                                       NULL};
 
     ap_hook_pre_config(kd_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(kd_post_config, NULL, succ, APR_HOOK_MIDDLE);

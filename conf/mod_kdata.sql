@@ -62,3 +62,32 @@ CREATE TABLE IF NOT EXISTS `mod_kdata_login_failures` (
   PRIMARY KEY (`account`),
   KEY `expires` (`expires`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- The outbox (KdataWhmcsApi): what WHMCS itself must still do after a
+-- write (emails, provisioning), as calls to WHMCS's external API.  A
+-- write inserts its rows in its own transaction, so they exist exactly
+-- when the write committed; a watchdog thread in httpd delivers them
+-- later, outside any request (src/kd_deliver.c).  Hosts share the table:
+-- a host claims due rows with SELECT ... FOR UPDATE SKIP LOCKED and
+-- marks them claimed_by/claimed_until before it calls WHMCS, so two
+-- hosts never send one row at once.  A row WHMCS refused or did not
+-- answer is retried with exponential backoff, then parked with its last
+-- error until an admin re-drives it (scripts/kd-outbox).  Delivered rows
+-- stay 'done' for a day, for the admin's view, then go.
+CREATE TABLE IF NOT EXISTS `mod_kdata_outbox` (
+  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `kind` varchar(32) CHARACTER SET ascii NOT NULL COMMENT 'the WHMCS API action',
+  `payload` varchar(8192) CHARACTER SET ascii NOT NULL COMMENT 'its form fields, URL-encoded, never credentials',
+  `origin` varchar(64) CHARACTER SET ascii NOT NULL COMMENT 'the write that owes it, for the admin',
+  `state` enum('pending','parked','done') CHARACTER SET ascii NOT NULL DEFAULT 'pending',
+  `attempts` smallint(5) unsigned NOT NULL DEFAULT 0,
+  `next_at` int(10) unsigned NOT NULL COMMENT 'unix time it is due',
+  `claimed_by` varchar(128) CHARACTER SET utf8mb4 NOT NULL DEFAULT '',
+  `claimed_until` int(10) unsigned NOT NULL DEFAULT 0,
+  `last_error` varchar(255) CHARACTER SET utf8mb4 NOT NULL DEFAULT '',
+  `created` int(10) unsigned NOT NULL,
+  `done_at` int(10) unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY (`id`),
+  KEY `due` (`state`, `next_at`),
+  KEY `done` (`state`, `done_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

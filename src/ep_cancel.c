@@ -25,6 +25,7 @@
 #include "kd_fmt.h"
 #include "kd_idem.h"
 #include "kd_money.h"
+#include "kd_outbox.h"
 #include "kd_reply.h"
 #include "kd_whmcs.h"
 
@@ -198,6 +199,9 @@ int kd_ep_cancelrequest(kd_req *kr)
     }
     if (s.cancel_invoice && (rc = kd_cancel_invoices(kr, &s, sid))
                             != KD_NEXT) {
+        return rc;
+    }
+    if ((rc = kd_outbox_cancel(kr, sid, type, reason)) != KD_NEXT) {
         return rc;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(00901)

@@ -33,6 +33,7 @@
 #include "kd_fmt.h"
 #include "kd_idem.h"
 #include "kd_money.h"
+#include "kd_outbox.h"
 #include "kd_reply.h"
 #include "kd_whmcs.h"
 
@@ -986,8 +987,9 @@ static int kd_order_item(kd_order *o, const char *desc)
     return kd_db_exec(kr, "kd_order_item", NULL, 8, args);
 }
 
-/* write: the order number, then the rows and the unit of stock, then
- * the activity log. */
+/* write: the order number, then the rows and the unit of stock, the
+ * activity log, and what WHMCS must still do for the order
+ * (kd_outbox.c). */
 static int kd_order_write(kd_order *o)
 {
     kd_req *kr = o->kr;
@@ -1007,10 +1009,17 @@ static int kd_order_write(kd_order *o)
         || (rc = kd_order_item(o, desc)) != KD_NEXT) {
         return rc;
     }
-    return kd_activity(kr, apr_psprintf(o->p, "New Order Placed - Order ID: "
-                                        KD_I64 " - User ID: " KD_I64,
-                                        (apr_int64_t)o->orderid,
-                                        (apr_int64_t)kr->caller.client_id));
+    rc = kd_activity(kr, apr_psprintf(o->p, "New Order Placed - Order ID: "
+                                      KD_I64 " - User ID: " KD_I64,
+                                      (apr_int64_t)o->orderid,
+                                      (apr_int64_t)kr->caller.client_id));
+    if (rc != KD_NEXT) {
+        return rc;
+    }
+    return kd_outbox_order(kr, o->orderid, o->ordernum, o->invoiceid,
+                           o->serviceid,
+                           kd_rows_get(o->product, 0, KD_OP_ID),
+                           kd_cents_str(o->p, o->total), o->gateway);
 }
 
 /* settle: credit the client holds pays what it can, unless the

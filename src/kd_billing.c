@@ -17,6 +17,7 @@
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_money.h"
+#include "kd_outbox.h"
 
 const kd_stmt kd_stmts_billing[] = {
     {"kd_settings",
@@ -291,7 +292,8 @@ int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
             return rc;
         }
     }
-    return KD_NEXT;
+    /* What WHMCS does once an invoice is paid (kd_outbox.c). */
+    return kd_outbox_paid(kr, inv->id);
 }
 
 int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv)

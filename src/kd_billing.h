@@ -59,7 +59,8 @@ int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
 /**
  * Mark inv Paid as WHMCS does: datepaid, a sequential number when the
  * installation uses them, and each Hosting item's service due dates
- * moved one billing cycle on.
+ * moved one billing cycle on.  With KdataWhmcsApi, what WHMCS then does
+ * (its payment email, module creates) is queued (kd_outbox.h).
  */
 int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s,
                          kd_invoice *inv);

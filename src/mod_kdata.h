@@ -39,6 +39,8 @@ APLOG_USE_MODULE(kdata);
  *                                        01000-01099 ep_session.c
  *                                        01100-01199 kd_idem.c
  *                                        01200-01299 kd_breaker.c
+ *                                        01300-01349 kd_outbox.c
+ *                                        01350-01399 kd_deliver.c
  */
 #define KDLOGNO(n) "KD" #n ": "
 
@@ -99,6 +101,19 @@ typedef struct {
     int limit_ip_window;        /* ... per this many seconds */
     int limit_account;          /* failed logins per account ... */
     int limit_account_window;   /* ... per this many seconds */
+    /* KdataWhmcsApi: what WHMCS must still do after a write, called
+     * through its external API from the outbox (kd_outbox.c queues,
+     * kd_deliver.c delivers).  api_url NULL: no outbox at all. */
+    const char *api_url;
+    const char *api_cred_file;
+    const char *api_id;         /* from api_cred_file; the secret is ... */
+    const char *api_secret;     /* ... never logged, never in a body */
+    int api_own;                /* api_url given in this server's own
+                                 * section: its watchdog delivers */
+    int api_attempts;           /* calls tried before an event is parked */
+    int api_backoff;            /* seconds before the first retry ... */
+    int api_backoff_max;        /* ... doubling up to this */
+    int api_timeout;            /* seconds one call may take */
 } kd_srv_conf;
 
 typedef struct {
