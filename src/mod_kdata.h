@@ -39,6 +39,7 @@ APLOG_USE_MODULE(kdata);
  *                                        01000-01099 ep_session.c
  *                                        01100-01199 kd_idem.c
  *                                        01200-01299 kd_breaker.c
+ *                                        01400-01499 ep_list.c
  */
 #define KDLOGNO(n) "KD" #n ": "
 
