@@ -594,7 +594,8 @@ static int kd_cp_sort(kd_req *kr, const kd_rows *rows, kd_sorted **out,
 }
 
 /* products.product: one entry per service, its options under
- * configoptions.configoption (a dangling option row is left out). */
+ * configoptions.configoption.  Left out, as WHMCS's client area leaves
+ * them out: a hidden option; and a dangling row (its option gone). */
 static int kd_cp_products(kd_req *kr, const kd_rows *rows, json_t **out)
 {
     apr_pool_t *p = kr->r->pool;
@@ -618,7 +619,7 @@ static int kd_cp_products(kd_req *kr, const kd_rows *rows, json_t **out)
             json_object_set_new_nocheck(prod, "configoptions", o);
             json_array_append_new(list, prod);
         }
-        if (opts[s[i].row]) {
+        if (opts[s[i].row] && !opts[s[i].row]->hidden) {
             json_array_append_new(copts, kd_cp_option_json(p, rows,
                 s[i].row, opts[s[i].row], subs[s[i].row]));
         }
