@@ -153,10 +153,13 @@ enum {
     KD_CURRENCY_JOIN KD_PAGE_COUNT("tblinvoices", "iq", KD_GI_FILTER) \
     KD_PAGE_IDS("tblinvoices", "ip", KD_GI_FILTER, order) \
     "LEFT JOIN tblinvoices i ON i.id = pg.id WHERE c.id = %d"
-#define KD_GI_STMT(label, v, order) \
-    {label #v, "SELECT " KD_CALLER_COLS##v KD_GI_COLS \
-     "FROM " KD_CALLER_FROM##v KD_GI_JOINS(order), \
-     KD_STMT_OWN | (v == 8 ? KD_STMT_WHMCS8 : 0)}
+#define KD_GI_STMT(label, v, flags, order) \
+    {label, "SELECT " KD_CALLER_COLS##v KD_GI_COLS \
+     "FROM " KD_CALLER_FROM##v KD_GI_JOINS(order), flags}
+#define KD_GI_STMT7(label, order) \
+    KD_GI_STMT(label "7", 7, KD_STMT_OWN, order)
+#define KD_GI_STMT8(label, order) \
+    KD_GI_STMT(label "8", 8, KD_STMT_WHMCS8 | KD_STMT_OWN, order)
 
 /**** getclientsdetails ****/
 
@@ -186,14 +189,14 @@ const kd_stmt kd_stmts_list[] = {
      "FROM " KD_CALLER_FROM8 KD_CP_JOINS, KD_STMT_WHMCS8 | KD_STMT_OWN},
     /* By id (the default) the page is read in the userid index's order
      * and stops early; any other order sorts the client's invoices. */
-    KD_GI_STMT("kd_invoices_id_asc", 7, "ip.id"),
-    KD_GI_STMT("kd_invoices_id_asc", 8, "ip.id"),
-    KD_GI_STMT("kd_invoices_id_desc", 7, "ip.id DESC"),
-    KD_GI_STMT("kd_invoices_id_desc", 8, "ip.id DESC"),
-    KD_GI_STMT("kd_invoices_by_asc", 7, KD_GI_BY("ASC")),
-    KD_GI_STMT("kd_invoices_by_asc", 8, KD_GI_BY("ASC")),
-    KD_GI_STMT("kd_invoices_by_desc", 7, KD_GI_BY("DESC")),
-    KD_GI_STMT("kd_invoices_by_desc", 8, KD_GI_BY("DESC")),
+    KD_GI_STMT7("kd_invoices_id_asc", "ip.id"),
+    KD_GI_STMT8("kd_invoices_id_asc", "ip.id"),
+    KD_GI_STMT7("kd_invoices_id_desc", "ip.id DESC"),
+    KD_GI_STMT8("kd_invoices_id_desc", "ip.id DESC"),
+    KD_GI_STMT7("kd_invoices_by_asc", KD_GI_BY("ASC")),
+    KD_GI_STMT8("kd_invoices_by_asc", KD_GI_BY("ASC")),
+    KD_GI_STMT7("kd_invoices_by_desc", KD_GI_BY("DESC")),
+    KD_GI_STMT8("kd_invoices_by_desc", KD_GI_BY("DESC")),
     {"kd_clientsdetails7", "SELECT " KD_CALLER_COLS7 KD_CD_COLS
      "FROM " KD_CALLER_FROM7 KD_CURRENCY_JOIN " WHERE c.id = %d",
      KD_STMT_OWN},
