@@ -62,10 +62,10 @@
 
 enum {
     KD_CP_TOTAL = KD_CALLER_NCOLS, KD_CP_ID, KD_CP_USERID, KD_CP_ORDERID,
-    KD_CP_ORDERNUM,
-    KD_CP_PID, KD_CP_REGDATE, KD_CP_NAME, KD_CP_GROUP, KD_CP_DOMAIN,
-    KD_CP_DEDICATEDIP, KD_CP_SERVERID, KD_CP_SERVERNAME, KD_CP_SERVERIP,
-    KD_CP_SERVERHOST, KD_CP_SUSPEND, KD_CP_FIRSTPAY, KD_CP_RECURRING,
+    KD_CP_ORDERNUM, KD_CP_PID, KD_CP_REGDATE, KD_CP_NAME, KD_CP_GROUP,
+    KD_CP_DOMAIN, KD_CP_DEDICATEDIP, KD_CP_SERVERID, KD_CP_SERVERNAME,
+    KD_CP_SERVERIP, KD_CP_SERVERHOST, KD_CP_SUSPEND, KD_CP_FIRSTPAY,
+    KD_CP_RECURRING,
     KD_CP_METHOD, KD_CP_METHODNAME, KD_CP_CYCLE, KD_CP_NEXTDUE,
     KD_CP_STATUS, KD_CP_USERNAME, KD_CP_NS1, KD_CP_NS2, KD_CP_ASSIGNEDIPS,
     KD_CP_DISKUSAGE, KD_CP_DISKLIMIT, KD_CP_BWUSAGE, KD_CP_BWLIMIT,
@@ -244,8 +244,9 @@ static const char *kd_join(apr_pool_t *p, const char *const *words)
 }
 
 /* An optional word from a list ("" when absent), exact or, with fold,
- * in any case (as WHMCS lower-cases orderby and order); else 400
- * naming the list. */
+ * in any case (WHMCS lower-cases orderby and order, and compares a
+ * status in the table's case-blind collation), then as the list spells
+ * it; else 400 naming the list. */
 static int kd_opt_word(kd_req *kr, const char *key,
                        const char *const *valid, int fold, const char **out)
 {
@@ -450,7 +451,7 @@ static int kd_cp_args(kd_req *kr, kd_cp_query *q)
     if ((rc = kd_opt_num(kr, "serviceid", 0, 0, KD_ID_MAX, &q->serviceid))
         != KD_NEXT
         || (rc = kd_opt_num(kr, "pid", 0, 0, KD_ID_MAX, &q->pid)) != KD_NEXT
-        || (rc = kd_opt_word(kr, "status", kd_service_statuses, 0,
+        || (rc = kd_opt_word(kr, "status", kd_service_statuses, 1,
                              &q->status)) != KD_NEXT
         || (rc = kd_page_args(kr, &q->start, &q->num)) != KD_NEXT) {
         return rc;
@@ -662,7 +663,7 @@ int kd_ep_getclientsproducts(kd_req *kr)
     /* totalresults a string, as WHMCS's (a COUNT(*) as PHP read it). */
     kd_put_paging(body, kd_json_str(kd_rows_get(rows, 0, KD_CP_TOTAL)),
                   q.start, json_array_size(list));
-    /* No product at all: "" (WHMCS's empty array), not an empty list. */
+    /* No product: "", as WHMCS answers when it finds none. */
     if (!json_array_size(list)) {
         json_decref(list);
         json_object_set_new_nocheck(body, "products", json_string(""));
@@ -696,7 +697,7 @@ static int kd_gi_args(kd_req *kr, kd_gi_query *q)
 {
     int rc;
 
-    if ((rc = kd_opt_word(kr, "status", kd_invoice_statuses, 0,
+    if ((rc = kd_opt_word(kr, "status", kd_invoice_statuses, 1,
                           &q->status)) != KD_NEXT
         || (rc = kd_opt_word(kr, "orderby", kd_invoice_orders, 1,
                              &q->orderby)) != KD_NEXT

@@ -9,7 +9,7 @@ use KData::Test;
 use JSON::PP ();
 use POSIX qw(strftime);
 
-plan tests => 75, need_module 'kdata', 'dbd';
+plan tests => 77, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $C = 41;                     # a client of this test's own
@@ -20,7 +20,7 @@ my $future = strftime('%Y-%m-%d', localtime(time + 30 * 86400));
 sub call { api("/api/v1/$_[0]", $_[1], token => $_[2] || $tok, @_[3 .. $#_]) }
 sub bad { { result => 'error', message => $_[0] } }
 
-# --- the data: client 41, its services, options and invoices -----------------
+# --- the data: client 41, its services, options and invoices ----------------
 add_account($C, 'lists@example.com', 'x');
 sql("UPDATE tblclients SET firstname = 'List', lastname = 'Tester', "
     . "companyname = 'Lists Ltd', currency = 2, credit = 123.45, "
@@ -80,7 +80,7 @@ sql("INSERT INTO tblinvoices $inv_cols VALUES " . join(', ', map {
     . "$total, $rate, 0.000, '$st', 'banktransfer', '$notes')"
 } @inv));
 
-# --- getclientsproducts ---------------------------------------------------------
+# --- getclientsproducts -----------------------------------------------------
 my %p1 = (
     id => '4101', clientid => "$C", orderid => '0', ordernumber => '',
     pid => '1', regdate => '2020-01-15', name => 'VPS 01',
@@ -182,7 +182,7 @@ is_deeply [map { $_->{id} } @{ $one->{products}{product} }],
                                                . 'WHERE userid = 1') }],
     'all of them';
 
-# --- getinvoices --------------------------------------------------------------------
+# --- getinvoices ------------------------------------------------------------
 sub inv_ids { [map { $_->{id} } @{ ref $_[0]{invoices} eq 'HASH'
                                    ? $_[0]{invoices}{invoice} : [] }] }
 $res = call('getinvoices', { status => 'Overdue' });
@@ -217,9 +217,16 @@ my %st = (Unpaid => [4101, 4102], Paid => [4103], Cancelled => [4104],
           Collections => [4108]);
 for my $s (sort keys %st) {
     my $b = json_of(call('getinvoices', { status => $s }));
-    is_deeply [inv_ids($b), $b->{totalresults}], [$st{$s}, scalar @{ $st{$s} }],
+    is_deeply [inv_ids($b), $b->{totalresults}],
+        [$st{$s}, scalar @{ $st{$s} }],
         "status $s";
 }
+is_deeply inv_ids(json_of(call('getinvoices',
+                                { status => 'payment pending' }))), [4107],
+    'a status in any case, as WHMCS\'s collation compares it';
+is_deeply ids(json_of(call('getclientsproducts',
+                            { status => 'SUSPENDED' }))), ['4102'],
+    'a service status too';
 is_deeply json_of(call('getinvoices', { status => 'Draft' })),
     bad('Invalid status: valid values are Unpaid,Paid,Cancelled,Refunded,'
         . 'Collections,Payment Pending,Overdue'),
@@ -266,7 +273,7 @@ is_deeply inv_ids($l1), [map { $_->[0] } @{ sql('SELECT id FROM '
 is_deeply [@{ $l1->{invoices}{invoice}[0] }{qw(currencycode currencyprefix)}],
     ['VND', 'VND'], 'in its own currency';
 
-# --- getclientsdetails ----------------------------------------------------------------
+# --- getclientsdetails ------------------------------------------------------
 my $uuid = sql1("SELECT uuid FROM tblclients WHERE id = $C");
 $res = call('getclientsdetails', {});
 is $res->content, '{"result":"success","client":{"client_id":41,'
@@ -290,7 +297,7 @@ is_deeply [@{ json_of(call('getinvoices', { status => 'Paid' }))
     ['VND', 'VND'], 'and so on invoices';
 sql("UPDATE tblclients SET currency = 2 WHERE id = $C");
 
-# --- WHMCS 8 users act within their permissions ----------------------------------------
+# --- WHMCS 8 users act within their permissions -----------------------------
 SKIP: {
     skip 'WHMCS 8 users only', 8 unless $v8;
     sql("INSERT INTO tblusers_clients (auth_user_id, client_id, invite_id, "
@@ -322,7 +329,7 @@ SKIP: {
         'their link to client 1 ("invoices") still reads';
 }
 
-# --- input ----------------------------------------------------------------------------------
+# --- input ------------------------------------------------------------------
 my @bad = (
     [getinvoices => { limitnum => 0 }, 'Invalid limitnum'],
     [getinvoices => { limitnum => 251 }, 'Invalid limitnum'],
@@ -335,7 +342,7 @@ my @bad = (
     [getclientsproducts => { serviceid => '1 OR 1=1' }, 'Invalid serviceid'],
     [getclientsproducts => { pid => 'abc' }, 'Invalid pid'],
     [getclientsproducts => { domain => 'x' x 256 }, 'Invalid domain'],
-    [getclientsproducts => { status => 'active' },
+    [getclientsproducts => { status => 'Activ' },
      'Invalid status: valid values are Pending,Active,Suspended,Terminated,'
      . 'Cancelled,Fraud,Completed'],
     [getinvoices => { orderby => 'notes' }, 'Invalid orderby: valid values '
