@@ -269,6 +269,20 @@ static int kd_opt_word(kd_req *kr, const char *key,
                                 kd_join(kr->r->pool, valid), NULL));
 }
 
+/* WHMCS's clientid or userid: these calls read the caller's own client
+ * only, so naming another is refused as any other client's object is
+ * (403), never silently answered for the caller's. */
+static int kd_opt_self(kd_req *kr, const char *key)
+{
+    long long id;
+    int rc;
+
+    if ((rc = kd_opt_num(kr, key, 0, 0, KD_ID_MAX, &id)) != KD_NEXT) {
+        return rc;
+    }
+    return id && id != kr->caller.client_id ? kd_denied(kr) : KD_NEXT;
+}
+
 /* limitstart and limitnum. */
 static int kd_page_args(kd_req *kr, long long *start, long long *num)
 {
@@ -448,8 +462,9 @@ static int kd_cp_args(kd_req *kr, kd_cp_query *q)
 {
     int rc;
 
-    if ((rc = kd_opt_num(kr, "serviceid", 0, 0, KD_ID_MAX, &q->serviceid))
-        != KD_NEXT
+    if ((rc = kd_opt_self(kr, "clientid")) != KD_NEXT
+        || (rc = kd_opt_num(kr, "serviceid", 0, 0, KD_ID_MAX,
+                            &q->serviceid)) != KD_NEXT
         || (rc = kd_opt_num(kr, "pid", 0, 0, KD_ID_MAX, &q->pid)) != KD_NEXT
         || (rc = kd_opt_word(kr, "status", kd_service_statuses, 1,
                              &q->status)) != KD_NEXT
@@ -697,8 +712,9 @@ static int kd_gi_args(kd_req *kr, kd_gi_query *q)
 {
     int rc;
 
-    if ((rc = kd_opt_word(kr, "status", kd_invoice_statuses, 1,
-                          &q->status)) != KD_NEXT
+    if ((rc = kd_opt_self(kr, "userid")) != KD_NEXT
+        || (rc = kd_opt_word(kr, "status", kd_invoice_statuses, 1,
+                             &q->status)) != KD_NEXT
         || (rc = kd_opt_word(kr, "orderby", kd_invoice_orders, 1,
                              &q->orderby)) != KD_NEXT
         || (rc = kd_opt_word(kr, "order", kd_directions, 1, &q->order))
@@ -888,7 +904,8 @@ int kd_ep_getclientsdetails(kd_req *kr)
     json_t *body;
     int rc, v8, n;
 
-    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+    if ((rc = kd_opt_self(kr, "clientid")) != KD_NEXT
+        || (rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
     n = kd_auth_bind(kr, v8, args);

@@ -9,7 +9,7 @@ use KData::Test;
 use JSON::PP ();
 use POSIX qw(strftime);
 
-plan tests => 77, need_module 'kdata', 'dbd';
+plan tests => 83, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $C = 41;                     # a client of this test's own
@@ -356,6 +356,14 @@ for my $b (@bad) {
     my ($k) = keys %$args;
     is_deeply [$res->code, json_of($res)], [400, bad($msg)],
         "$op: $k '" . substr($args->{$k}, 0, 12) . "' refused";
+}
+for my $t ([getclientsproducts => 'clientid'], [getinvoices => 'userid'],
+           [getclientsdetails => 'clientid']) {
+    my ($op, $k) = @$t;
+    is call($op, { $k => $C })->code, 200, "$op: $k naming the caller: 200";
+    $res = call($op, { $k => 1 });
+    is_deeply [$res->code, json_of($res)], [403, $denied],
+        "$op: $k naming another client: Permission denied!";
 }
 is call('getclientsproducts', {}, mint(sub => 999))->code, 401,
     'a client that no longer exists: 401';
