@@ -69,12 +69,17 @@ enum {
     KD_CP_METHOD, KD_CP_METHODNAME, KD_CP_CYCLE, KD_CP_NEXTDUE,
     KD_CP_STATUS, KD_CP_USERNAME, KD_CP_NS1, KD_CP_NS2, KD_CP_ASSIGNEDIPS,
     KD_CP_DISKUSAGE, KD_CP_DISKLIMIT, KD_CP_BWUSAGE, KD_CP_BWLIMIT,
-    KD_CP_LASTUPDATE, KD_CP_CONFIGID, KD_CP_OPTIONID, KD_CP_QTY
+    KD_CP_LASTUPDATE, KD_CP_CONFIGID, KD_CP_OPTIONID, KD_CP_QTY,
+    KD_CP_FIELDID, KD_CP_FIELDNAME, KD_CP_FIELDORDER, KD_CP_FIELDVALUE
 };
 
-/* One row per chosen option of each service on the page (NULLs for a
- * service with none).  The gateway's display name is WHMCS's own
- * (tblpaymentgateways, setting 'name'), by its gateway_setting index. */
+/* Each service on the page on one row per chosen option (kx.k 1) and
+ * one per custom field of its product (kx.k 2), as rows and not as a
+ * product of the two; a service with neither has a row of NULLs for
+ * each.  Custom fields are those WHMCS's client area shows: not admin
+ * only, and never a password field.  The gateway's display name is
+ * WHMCS's own (tblpaymentgateways, setting 'name'), by its
+ * gateway_setting index. */
 #define KD_CP_COLS \
     ", cnt.n, h.id, h.userid, h.orderid, o.ordernum, h.packageid, " \
     KD_DATE("h.regdate") ", " KD_TXT("p.name", 255) ", " \
@@ -90,7 +95,9 @@ enum {
     KD_TXT("h.ns1", 255) ", " KD_TXT("h.ns2", 255) ", " \
     KD_TXT("h.assignedips", 8192) ", h.diskusage, h.disklimit, " \
     "h.bwusage, h.bwlimit, " KD_DATE("h.lastupdate") ", " \
-    "hc.configid, hc.optionid, hc.qty "
+    "hc.configid, hc.optionid, hc.qty, cf.id, " \
+    KD_TXT("cf.fieldname", 255) ", cf.sortorder, " \
+    KD_TXT("cv.value", 8192) " "
 #define KD_CP_JOINS \
     KD_PAGE_COUNT("tblhosting", "hn", KD_CP_FILTER) \
     KD_PAGE_IDS("tblhosting", "hp", KD_CP_FILTER, "hp.id") \
@@ -99,8 +106,13 @@ enum {
     "LEFT JOIN tblproducts p ON p.id = h.packageid " \
     "LEFT JOIN tblproductgroups g ON g.id = p.gid " \
     "LEFT JOIN tblservers s ON s.id = h.server " \
-    "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \
-    "WHERE c.id = %d"
+    "LEFT JOIN (SELECT 1 AS k UNION ALL SELECT 2) kx ON h.id IS NOT NULL " \
+    "LEFT JOIN tblhostingconfigoptions hc ON kx.k = 1 AND hc.relid = h.id " \
+    "LEFT JOIN tblcustomfields cf ON kx.k = 2 AND cf.type = 'product' " \
+    "AND cf.relid = h.packageid AND cf.adminonly = '' " \
+    "AND cf.fieldtype <> 'password' " \
+    "LEFT JOIN tblcustomfieldsvalues cv ON cv.fieldid = cf.id " \
+    "AND cv.relid = h.id WHERE c.id = %d"
 
 /**** getinvoices ****/
 
@@ -341,7 +353,8 @@ static void kd_put_row(apr_pool_t *p, json_t *o, const kd_rows *rows,
 /* GetClientsProducts' product, in its documented order.  Left out:
  * password (WHMCS sends it decrypted; we cannot decrypt it, and would
  * not send it), the admin-only notes, subscriptionid, promotion and
- * override settings, custom fields, translated names (kd README). */
+ * override settings, qty, translated names (README).  customfields
+ * and configoptions follow (kd_cp_product_json). */
 static const kd_vcol kd_cp_product[] = {
     {"id", KD_CP_ID, KD_V_TEXT}, {"clientid", KD_CP_USERID, KD_V_TEXT},
     {"orderid", KD_CP_ORDERID, KD_V_TEXT},
@@ -573,8 +586,12 @@ static json_t *kd_cp_option_json(apr_pool_t *p, const kd_rows *rows,
     return j;
 }
 
+/* Custom fields come after the options in a service's rows. */
+#define KD_CP_FIELDS_AFTER (1LL << 40)
+
 /* The page's rows by service, then option (WHMCS's order: the option's
- * order, then id); opts[i] and subs[i] are row i's, NULL for none. */
+ * order, then id), then custom field (sort order, then id); opts[i] and
+ * subs[i] are row i's option and sub-option, NULL for none. */
 static int kd_cp_sort(kd_req *kr, const kd_rows *rows, kd_sorted **out,
                       int *nout, const kd_copt ***opts,
                       const kd_csub ***subs)
@@ -583,15 +600,16 @@ static int kd_cp_sort(kd_req *kr, const kd_rows *rows, kd_sorted **out,
     int i, n = 0, rc, reloaded = 0, nrows = kd_rows_count(rows);
     kd_catalog *cat = NULL;
     kd_sorted *s = apr_pcalloc(p, sizeof(*s) * (nrows + 1));
+    const char *cid, *fid;
 
     *opts = apr_pcalloc(p, sizeof(**opts) * (nrows + 1));
     *subs = apr_pcalloc(p, sizeof(**subs) * (nrows + 1));
     for (i = 0; i < nrows; i++) {
-        const char *cid = kd_rows_get(rows, i, KD_CP_CONFIGID);
-
         if (!kd_rows_get(rows, i, KD_CP_ID)) {
             continue;           /* the caller alone: an empty page */
         }
+        cid = kd_rows_get(rows, i, KD_CP_CONFIGID);
+        fid = kd_rows_get(rows, i, KD_CP_FIELDID);
         if (cid && (rc = kd_cp_lookup(kr, &cat, &reloaded, cid,
                                       kd_rows_get(rows, i, KD_CP_OPTIONID),
                                       &(*opts)[i], &(*subs)[i]))
@@ -602,8 +620,15 @@ static int kd_cp_sort(kd_req *kr, const kd_rows *rows, kd_sorted **out,
         s[n].kind = KD_SORT_NUM;
         s[n].dir = 1;
         s[n].num = apr_atoi64(kd_rows_get(rows, i, KD_CP_ID));
-        s[n].id = (*opts)[i] ? (*opts)[i]->order : 0;
-        s[n].sub = (*opts)[i] ? (*opts)[i]->id : 0;
+        if (fid) {
+            s[n].id = KD_CP_FIELDS_AFTER + apr_atoi64(kd_rows_get(rows, i,
+                                                      KD_CP_FIELDORDER));
+            s[n].sub = apr_atoi64(fid);
+        }
+        else if ((*opts)[i]) {
+            s[n].id = (*opts)[i]->order;
+            s[n].sub = (*opts)[i]->id;
+        }
         n++;
     }
     qsort(s, (size_t)n, sizeof(*s), kd_sorted_cmp);
@@ -612,35 +637,73 @@ static int kd_cp_sort(kd_req *kr, const kd_rows *rows, kd_sorted **out,
     return KD_NEXT;
 }
 
-/* products.product: one entry per service, its options under
- * configoptions.configoption.  Left out, as WHMCS's client area leaves
- * them out: a hidden option; and a dangling row (its option gone). */
+/* A product's customfields.customfield and configoptions.configoption
+ * lists, in WHMCS's order of keys; *fields and *copts receive them. */
+static json_t *kd_cp_product_json(apr_pool_t *p, const kd_rows *rows,
+                                  int i, json_t **fields, json_t **copts)
+{
+    json_t *prod = json_object(), *o;
+
+    kd_put_row(p, prod, rows, i, kd_cp_product);
+    o = json_object();
+    json_object_set_new_nocheck(o, "customfield", *fields = json_array());
+    json_object_set_new_nocheck(prod, "customfields", o);
+    o = json_object();
+    json_object_set_new_nocheck(o, "configoption", *copts = json_array());
+    json_object_set_new_nocheck(prod, "configoptions", o);
+    return prod;
+}
+
+/* A custom field as GetClientsProducts' customfield: its display name
+ * (WHMCS's "value|Display" convention) and the service's value ("" for
+ * none). */
+static json_t *kd_cp_field_json(apr_pool_t *p, const kd_rows *rows, int i)
+{
+    const char *name = kd_rows_get(rows, i, KD_CP_FIELDNAME);
+    json_t *j = json_object();
+
+    json_object_set_new_nocheck(j, "id",
+        kd_json_str(kd_rows_get(rows, i, KD_CP_FIELDID)));
+    json_object_set_new_nocheck(j, "name",
+        kd_json_str(name ? kd_display_name(p, name) : ""));
+    json_object_set_new_nocheck(j, "value",
+        kd_json_str(kd_rows_get(rows, i, KD_CP_FIELDVALUE)));
+    return j;
+}
+
+/* products.product: one entry per service, with its custom fields and
+ * options.  Left out, as WHMCS's client area leaves them out: a hidden
+ * option; and a dangling row (its option gone).  A field with two
+ * values (no unique key stops it) is listed once. */
 static int kd_cp_products(kd_req *kr, const kd_rows *rows, json_t **out)
 {
     apr_pool_t *p = kr->r->pool;
-    const kd_copt **opts;
+    const kd_copt **opts, *o;
     const kd_csub **subs;
     kd_sorted *s;
-    json_t *list = json_array(), *prod, *copts = NULL, *o;
-    int i, n, rc;
+    json_t *list = json_array(), *fields = NULL, *copts = NULL;
+    int i, n, rc, row;
 
     if ((rc = kd_cp_sort(kr, rows, &s, &n, &opts, &subs)) != KD_NEXT) {
         json_decref(list);
         return rc;
     }
     for (i = 0; i < n; i++) {
+        row = s[i].row;
+        o = opts[row];
         if (!i || s[i].num != s[i - 1].num) {
-            prod = json_object();
-            kd_put_row(p, prod, rows, s[i].row, kd_cp_product);
-            copts = json_array();
-            o = json_object();
-            json_object_set_new_nocheck(o, "configoption", copts);
-            json_object_set_new_nocheck(prod, "configoptions", o);
-            json_array_append_new(list, prod);
+            json_array_append_new(list, kd_cp_product_json(p, rows, row,
+                                                           &fields, &copts));
         }
-        if (opts[s[i].row] && !opts[s[i].row]->hidden) {
-            json_array_append_new(copts, kd_cp_option_json(p, rows,
-                s[i].row, opts[s[i].row], subs[s[i].row]));
+        else if (s[i].id == s[i - 1].id && s[i].sub == s[i - 1].sub) {
+            continue;           /* the same field (or option) again */
+        }
+        if (kd_rows_get(rows, row, KD_CP_FIELDID)) {
+            json_array_append_new(fields, kd_cp_field_json(p, rows, row));
+        }
+        else if (o && !o->hidden) {
+            json_array_append_new(copts, kd_cp_option_json(p, rows, row, o,
+                                                           subs[row]));
         }
     }
     *out = list;

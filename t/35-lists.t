@@ -9,7 +9,7 @@ use KData::Test;
 use JSON::PP ();
 use POSIX qw(strftime);
 
-plan tests => 83, need_module 'kdata', 'dbd';
+plan tests => 84, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $C = 41;                     # a client of this test's own
@@ -57,6 +57,23 @@ sql("INSERT INTO tblhosting $svc_cols VALUES "
 sql("INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) "
     . "VALUES (4101, 7, 12, 1), (4101, 999, 0, 0), (4101, 8, 13, 0), "
     . "(4101, 6, 11, 2), (4101, 2, 4, 0)");
+# Product 1's custom fields: one a client sees ("machine|Display" name),
+# one admin only, one a password, one without a value; values for the
+# first three on 4101, twice for the first (no unique key stops it).
+sql("INSERT INTO tblcustomfields (id, type, relid, fieldname, fieldtype, "
+    . "description, fieldoptions, regexpr, adminonly, required, showorder, "
+    . "showinvoice, sortorder) VALUES "
+    . "(4101, 'product', 1, 'hostname|Server hostname', 'text', '', '', "
+    . "'', '', '', 'on', '', 2), "
+    . "(4102, 'product', 1, 'Admin ref', 'text', '', '', '', 'on', '', '', "
+    . "'', 0), "
+    . "(4103, 'product', 1, 'Root password', 'password', '', '', '', '', "
+    . "'', 'on', '', 1), "
+    . "(4104, 'product', 1, 'Rack', 'text', '', '', '', '', '', 'on', '', "
+    . "2)");
+sql("INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES "
+    . "(4101, 4101, 'srv1.example.com'), (4101, 4101, 'srv1.example.com'), "
+    . "(4102, 4101, 'ADMIN-REF'), (4103, 4101, 'FIELD-PASS')");
 my $inv_cols = "(id, userid, invoicenum, `date`, duedate, datepaid, "
     . "subtotal, credit, tax, tax2, total, taxrate, taxrate2, status, "
     . "paymentmethod, notes)";
@@ -94,6 +111,11 @@ my %p1 = (
     ns1 => 'ns1.example.com', ns2 => 'ns2.example.com', assignedips => '',
     diskusage => '0', disklimit => '0', bwusage => '0', bwlimit => '0',
     lastupdate => '0000-00-00 00:00:00',
+    customfields => { customfield => [
+        { id => '4101', name => 'Server hostname',
+          value => 'srv1.example.com' },
+        { id => '4104', name => 'Rack', value => '' },
+    ] },
     configoptions => { configoption => [
         { id => '2', option => 'Server OS', type => 'dropdown',
           value => 'Windows Server 2019' },
@@ -108,23 +130,27 @@ my $exp = '{"result":"success","clientid":"41","serviceid":"4101",'
     . '"pid":null,"domain":null,"totalresults":"1","startnumber":0,'
     . '"numreturned":1,"products":{"product":[{' . join(',', map {
         my $k = $_;
-        $k eq 'configoptions'
-            ? '"configoptions":{"configoption":[' . join(',', map {
-                  my $o = $_;
-                  '{' . join(',', map { qq("$_":"$o->{$_}") }
-                                  qw(id option type value)) . '}'
-              } @{ $p1{configoptions}{configoption} }) . ']}'
-            : qq("$k":"$p1{$k}")
+        my %sub = (customfields => [customfield => qw(id name value)],
+                   configoptions => [configoption => qw(id option type
+                                                        value)]);
+        my ($list, @keys) = @{ $sub{$k} || [] };
+        $list ? qq("$k":{"$list":[) . join(',', map {
+                    my $o = $_;
+                    '{' . join(',', map { qq("$_":"$o->{$_}") } @keys) . '}'
+                } @{ $p1{$k}{$list} }) . ']}'
+              : qq("$k":"$p1{$k}")
     } qw(id clientid orderid ordernumber pid regdate name groupname domain
          dedicatedip serverid servername serverip serverhostname
          suspensionreason firstpaymentamount recurringamount paymentmethod
          paymentmethodname billingcycle nextduedate status username ns1 ns2
          assignedips diskusage disklimit bwusage bwlimit lastupdate
-         configoptions)) . '}]}}';
+         customfields configoptions)) . '}]}}';
 is $res->content, $exp, 'one service: WHMCS\'s keys, order and types, '
-    . 'options in WHMCS\'s order, byte for byte';
-unlike $res->content, qr/SVC-PASS|ADMIN-NOTE|SUB-1|password|notes|Internal/,
-    'no password, admin notes, subscription id or hidden option';
+    . 'fields and options in WHMCS\'s order, byte for byte';
+unlike $res->content,
+    qr/SVC-PASS|ADMIN-NOTE|SUB-1|password|notes|Internal|ADMIN-REF|FIELD/,
+    'no password, admin notes, subscription id, hidden option, admin-only '
+    . 'or password field';
 
 sub ids { [map { $_->{id} } @{ ref $_[0]{products} ? $_[0]{products}{product}
                                                     : [] }] }
@@ -135,13 +161,18 @@ is_deeply ids($all), [qw(4101 4102 4103 4104)], 'by id';
 is_deeply $all->{products}{product}[0], \%p1, 'the first with its options';
 is_deeply { map { $_ => $all->{products}{product}[1]{$_} }
             qw(name nextduedate status suspensionreason billingcycle
-               firstpaymentamount serverid servername configoptions) },
+               firstpaymentamount serverid servername customfields
+               configoptions) },
     { name => 'VPS 02', nextduedate => '0000-00-00', status => 'Suspended',
       suspensionreason => 'Overdue on payment',
       billingcycle => 'Free Account', firstpaymentamount => '0.00',
-      serverid => '0', servername => '', configoptions => {
-          configoption => [] } },
-    'a free, suspended service without options or server';
+      serverid => '0', servername => '', customfields => {
+          customfield => [] }, configoptions => { configoption => [] } },
+    'a free, suspended service without options, fields or server';
+is_deeply $all->{products}{product}[2]{customfields}{customfield},
+    [{ id => '4101', name => 'Server hostname', value => '' },
+     { id => '4104', name => 'Rack', value => '' }],
+    'a service of the same product without values: its fields, empty';
 
 my %filter = (
     'pid 2' => [{ pid => 2 }, ['4102']],
@@ -373,6 +404,8 @@ is_deeply [$res->code, json_of($res)->{error}], [401, 'token not provided'],
 
 # leave the database as it was
 sql("DELETE FROM tblhostingconfigoptions WHERE relid BETWEEN 4101 AND 4104");
+sql("DELETE FROM tblcustomfieldsvalues WHERE fieldid BETWEEN 4101 AND 4104");
+sql("DELETE FROM tblcustomfields WHERE id BETWEEN 4101 AND 4104");
 sql("DELETE FROM tblhosting WHERE userid = $C");
 sql("DELETE FROM tblinvoices WHERE userid = $C");
 sql("DELETE FROM tblservers WHERE id = 41");
