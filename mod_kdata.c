@@ -746,6 +746,9 @@ static const kd_route kd_routes[] = {
     {"api/v1/getinvoice", kd_ep_getinvoice, 1, "invoices"},
     {"api/v1/getinvoiceproduct", kd_ep_getinvoiceproduct, 1, "invoices"},
     {"api/v1/cancelrequest", kd_ep_cancelrequest, 1, "manageproducts"},
+    {"api/v1/getclientsproducts", kd_ep_getclientsproducts, 1, "products"},
+    {"api/v1/getinvoices", kd_ep_getinvoices, 1, "invoices"},
+    {"api/v1/getclientsdetails", kd_ep_getclientsdetails, 1, "profile"},
     {NULL, NULL, 0, NULL}
 };
 
@@ -837,8 +840,8 @@ static int kd_handler(request_rec *r)
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
-    kd_stmts_cancel, kd_stmts_whmcs, kd_stmts_idem, kd_stmts_throttle,
-    kd_stmts_outbox, NULL
+    kd_stmts_cancel, kd_stmts_list, kd_stmts_whmcs, kd_stmts_idem,
+    kd_stmts_throttle, kd_stmts_outbox, NULL
 };
 
 /* KdataWhmcsApi and KdataWhmcsApiCredentials come together or not at

@@ -20,6 +20,7 @@ extern const kd_stmt kd_stmts_order[];
 extern const kd_stmt kd_stmts_credit[];
 extern const kd_stmt kd_stmts_invoice[];
 extern const kd_stmt kd_stmts_cancel[];
+extern const kd_stmt kd_stmts_list[];
 
 /* ep_login.c */
 int kd_ep_login(kd_req *kr);
@@ -32,6 +33,10 @@ int kd_ep_applycredit(kd_req *kr);
 /* ep_invoice.c */
 int kd_ep_getinvoice(kd_req *kr);
 int kd_ep_getinvoiceproduct(kd_req *kr);
+/* ep_list.c */
+int kd_ep_getclientsproducts(kd_req *kr);
+int kd_ep_getinvoices(kd_req *kr);
+int kd_ep_getclientsdetails(kd_req *kr);
 /* ep_cancel.c */
 int kd_ep_cancelrequest(kd_req *kr);
 /* ep_session.c */

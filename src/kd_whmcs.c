@@ -64,8 +64,9 @@ struct kd_whmcs {
     "'tblinvoiceitems', 'tblinvoices', 'tblorders'"
 
 /* kd_catalog's columns: kind ('o' option, 's' sub-option, 'g'
- * gateway), id, name, then optiontype and order (options), configid
- * (sub-options) or the gateway's type (CC, Invoices, ...) as type. */
+ * gateway), id, name, then optiontype, order and hidden (options),
+ * configid (sub-options) or the gateway's type (CC, Invoices, ...) as
+ * type. */
 const kd_stmt kd_stmts_whmcs[] = {
     /* tblusers tells WHMCS 8 from 7; the others are the tables written
      * inside transactions, each with whether its engine can roll back
@@ -78,7 +79,7 @@ const kd_stmt kd_stmts_whmcs[] = {
      "ORDER BY t.TABLE_NAME", 0},
     {"kd_catalog",
      "SELECT 'o', id, " KD_TXT("optionname", 255) ", "
-     KD_TXT("optiontype", 32) ", `order`, NULL "
+     KD_TXT("optiontype", 32) ", `order`, hidden "
      "FROM tblproductconfigoptions UNION ALL "
      "SELECT 's', id, " KD_TXT("optionname", 255) ", NULL, NULL, configid "
      "FROM tblproductconfigoptionssub UNION ALL "
@@ -285,6 +286,8 @@ static int kd_catalog_load(kd_req *kr, kd_catalog **out)
                                      ? kd_rows_get(rows, i, 3) : "");
             o->order = kd_rows_get(rows, i, 4)
                        ? apr_atoi64(kd_rows_get(rows, i, 4)) : 0;
+            o->hidden = kd_rows_get(rows, i, 5)
+                        && strcmp(kd_rows_get(rows, i, 5), "0");
             apr_hash_set(c->opts, apr_pstrdup(p, id), APR_HASH_KEY_STRING,
                          o);
         }

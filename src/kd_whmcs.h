@@ -51,6 +51,8 @@ typedef struct {
     long long order;
     const char *name;           /* tblproductconfigoptions.optionname */
     const char *type;           /* optiontype: "1".."4" */
+    int hidden;                 /* hidden from clients (order form,
+                                 * client area) */
 } kd_copt;
 typedef struct {
     long long configid;         /* the option it belongs to */

@@ -41,6 +41,7 @@ APLOG_USE_MODULE(kdata);
  *                                        01200-01299 kd_breaker.c
  *                                        01300-01349 kd_outbox.c
  *                                        01350-01399 kd_deliver.c
+ *                                        01400-01499 ep_list.c
  */
 #define KDLOGNO(n) "KD" #n ": "
 

@@ -40,6 +40,9 @@ my %routes = (
     '/api/v1/addorder' => { product => 'VPS 01', billingcycle => 'monthly' },
     '/api/v1/applycredit' => { invoiceid => 2 },
     '/api/v1/cancelrequest' => { serviceid => 2, reason => 'x' },
+    '/api/v1/getclientsproducts' => {},
+    '/api/v1/getinvoices' => {},
+    '/api/v1/getclientsdetails' => {},
     '/refresh' => undef,
     '/logout' => undef,
 );

@@ -14,7 +14,7 @@ use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512);
 use IO::Socket::INET;
 use Time::HiRes qw(time);
 
-plan tests => 201, need_module 'kdata', 'dbd';
+plan tests => 207, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $now = time;
@@ -51,7 +51,8 @@ my ($h64, $p64, $s64) = split /\./, signed($hdr, $pl);
 # --- A. transport and shape ----------------------------------------------------------
 # 1: no Authorization header: 401 "token not provided", nothing written
 for my $ep (qw(getproduct addorder getinvoice getinvoiceproduct applycredit
-               cancelrequest)) {
+               cancelrequest getclientsproducts getinvoices
+               getclientsdetails)) {
     my $c0 = counts();
     my $res = api("/api/v1/$ep", { serviceid => 1, invoiceid => 1,
                                    product => 'VPS 01',
