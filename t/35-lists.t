@@ -412,3 +412,10 @@ sql("DELETE FROM tblservers WHERE id = 41");
 sql("DELETE FROM tblusers_clients WHERE client_id = $C") if $v8;
 sql("DELETE FROM tblusers WHERE id = $C") if $v8;
 sql("DELETE FROM tblclients WHERE id = $C");
+# The ids the rows above took are free again for the files after this
+# one, which expect the next order's ids right after the fixtures' (an
+# InnoDB counter set below the largest id is raised to it plus one).
+sql("ALTER TABLE $_ AUTO_INCREMENT = 1")
+    for qw(tblhosting tblhostingconfigoptions tblcustomfields
+           tblcustomfieldsvalues tblinvoices tblservers tblclients),
+        $v8 ? qw(tblusers tblusers_clients) : ();
