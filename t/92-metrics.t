@@ -1,7 +1,7 @@
 # The counters of SetHandler kdata-status (src/kd_metrics.c): a known
 # set of requests moves each counter by exactly its share, whichever
 # process answered (parallel requests, and children of a new generation
-# after a graceful restart, add to the same table); the text is
+# after a restart, graceful or not, add to the same table); the text is
 # Prometheus' exposition format; the page is GET only and, as
 # t/conf/extra.conf.in says, for 127.0.0.1 only.
 use strict;
@@ -12,7 +12,7 @@ use KData::Test;
 use LWP::UserAgent;
 use Time::HiRes ();
 
-plan tests => 27, need_module 'kdata', 'dbd';
+plan tests => 30, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my $tok1 = mint(sub => 1);
@@ -231,16 +231,19 @@ sub log_text {
     local $/;
     return <$fh>;
 }
-my $log0 = length log_text();
-my $m3 = scrape();
-kill 'USR1', $httpd;
-my $resumed = 0;
-for (1 .. 100) {
-    last if $resumed = substr(log_text(), $log0)
-        =~ /resuming normal operations/;
-    Time::HiRes::sleep(0.1);
+# Signals the parent; true once it says it runs again.
+sub restart {
+    my $log0 = length log_text();
+    kill shift, $httpd;
+    for (1 .. 150) {
+        return 1 if substr(log_text(), $log0)
+            =~ /resuming normal operations/;
+        Time::HiRes::sleep(0.1);
+    }
+    return 0;
 }
-ok $resumed, 'graceful restart: done';
+my $m3 = scrape();
+ok restart('USR1'), 'graceful restart: done';
 my $m4 = scrape();
 is $m4->{kdata_metrics_start_time_seconds},
     $m3->{kdata_metrics_start_time_seconds},
@@ -264,3 +267,10 @@ is_deeply delta($m4, $m5, qr/_sum|le="(?!\+Inf)/),
     . 'connection wait: the 404 needs none)';
 ok $m5->{rq(getproduct => 200)} - $m0->{rq(getproduct => 200)} == 16,
     'getproduct 200 since the first scrape: 15 before, 1 after the restart';
+
+# --- a plain restart (SIGHUP: every child stopped at once) ---------------------
+ok restart('HUP'), 'restart: done';
+my $m6 = scrape();
+is $m6->{kdata_metrics_start_time_seconds},
+    $m5->{kdata_metrics_start_time_seconds}, 'restart: the same table';
+is_deeply delta($m5, $m6), {}, 'restart: every counter kept';
