@@ -11,8 +11,9 @@ use Apache::TestRequest ();
 use KData::Test;
 use LWP::UserAgent;
 use Time::HiRes ();
+use IO::Socket::INET ();
 
-plan tests => 30, need_module 'kdata', 'dbd';
+plan tests => 32, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my $tok1 = mint(sub => 1);
@@ -36,6 +37,22 @@ sub scrape {
         $m{$1} = $2;
     }
     return \%m;
+}
+
+my $h = 'kdata_request_duration_seconds';
+sub rq { "kdata_requests_total{route=\"$_[0]\",status=\"$_[1]\"}" }
+
+# What moved from one scrape to the next (the series matching $skip left
+# out), the series that did not move left out.
+sub delta {
+    my ($from, $to, $skip) = @_;
+    my %d;
+    for my $k (keys %$to) {
+        next if $skip && $k =~ $skip;
+        my $n = $to->{$k} - ($from->{$k} // 0);
+        $d{$k} = $n if $n;
+    }
+    return \%d;
 }
 
 my $m0 = scrape();
@@ -85,7 +102,14 @@ is_deeply [$res->code, $res->header('Allow'), $res->content],
     [405, 'GET', "Method not allowed: use GET\n"], 'POST: 405, Allow: GET';
 $res = Apache::TestRequest::HEAD('/kdata-status');
 is $res->code, 405, 'HEAD: 405';
-is_deeply scrape(), $m0, 'refused reads count nothing';
+# The 403 is httpd's, sent into the API by ErrorDocument 403 (as
+# conf/kdata.conf ships it): the API's answer, for no route of it.
+is_deeply delta($m0, scrape(), qr/_sum|le="(?!\+Inf)/),
+    { rq(unknown => 403) => 1,
+      'kdata_request_duration_seconds_count{route="unknown"}' => 1,
+      'kdata_request_duration_seconds_bucket{route="unknown",le="+Inf"}'
+          => 1 },
+    'refused reads: the 403 counted once (ErrorDocument), the 405s not';
 
 # --- login limits to hit: an address and an unknown email, filled before ------
 my %ua;
@@ -156,7 +180,6 @@ is scalar(grep { $_->[0] == 200 } @par), 12, '12 in parallel: 200';
 
 # --- what moved ---------------------------------------------------------------
 my $m2 = scrape();
-sub rq { "kdata_requests_total{route=\"$_[0]\",status=\"$_[1]\"}" }
 my %want = (
     rq(login => 429) => 2, rq(login => 401) => 1,
     rq(getproduct => 200) => 15, rq(getproduct => 400) => 1,
@@ -173,21 +196,10 @@ my %want = (
 my %per_route = (login => 3, getproduct => 18, getinvoice => 2,
                  unknown => 1, addorder => 3);
 for my $r (keys %per_route) {
-    my $h = "kdata_request_duration_seconds";
     $want{"${h}_count{route=\"$r\"}"} = $per_route{$r};
     $want{"${h}_bucket{route=\"$r\",le=\"+Inf\"}"} = $per_route{$r};
 }
 
-sub delta {
-    my ($from, $to, $skip) = @_;
-    my %d;
-    for my $k (keys %$to) {
-        next if $skip && $k =~ $skip;
-        my $n = $to->{$k} - ($from->{$k} // 0);
-        $d{$k} = $n if $n;
-    }
-    return \%d;
-}
 # Sums, the buckets below +Inf and the connection waits depend on time.
 my $timed = qr/_sum|le="(?!\+Inf)|^kdata_db_acquire_duration/;
 is_deeply delta($m1, $m2, $timed), \%want,
@@ -196,7 +208,6 @@ is_deeply delta($m1, $m2, $timed), \%want,
 # Each route's histogram: cumulative buckets, +Inf = count, a sum.
 my $hist_ok = 1;
 for my $r (@routes) {
-    my $h = "kdata_request_duration_seconds";
     my %le = map { /^${h}_bucket\{route="$r",le="([^"]+)"\}$/
                    ? ($_ => $1 eq '+Inf' ? 1e9 : $1) : () } keys %$m2;
     my @b = map { $m2->{$_} - $m1->{$_} }
@@ -220,6 +231,46 @@ is $acq, $m2->{'kdata_db_acquire_duration_seconds_bucket{le="+Inf"}'}
 ok $acq >= 15 + 2 + 1 + 1 + 1 && $acq <= 28 - 2,
     "connection waits: $acq for 28 requests (at least 20 need one, 404 "
     . 'and 405 none)';
+
+# --- httpd's own refusals, sent into the API by ErrorDocument ---------------
+# Counted once each, under the route the refused request was for.
+sub raw {
+    my ($req, $host) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => $host, Timeout => 20)
+        or die "connect: $!";
+    print $s $req;
+    local $/;
+    my $all = <$s> // '';
+    return $all =~ m{^HTTP/1\.[01] (\d{3}) } ? $1 : 0;
+}
+Apache::TestRequest::module('kdata_answers');
+my $limited = Apache::TestRequest::hostport();
+Apache::TestRequest::module('default');
+my $main = Apache::TestRequest::hostport();
+my $ma = scrape();
+my @refused = (
+    raw("POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+        . "x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n"
+        . "Connection: close\r\n\r\n96\r\n" . ('a' x 150) . "\r\n0\r\n\r\n",
+        $limited),
+    raw("TRACE /api/v1/getproduct HTTP/1.1\r\nHost: x\r\n"
+        . "Connection: close\r\n\r\n", $main),
+    raw("POST /api%2Fv1/getproduct HTTP/1.1\r\nHost: x\r\n"
+        . "Connection: close\r\n\r\n", $main),
+);
+my $mb = scrape();
+is_deeply \@refused, [413, 405, 404], 'refused by httpd: 413, 405, 404';
+# The chunked body was refused by httpd's filter inside the login route
+# (kd_body_read leaves the answer to the ErrorDocument); TRACE and the
+# encoded slash before any handler was chosen: no route.
+is_deeply delta($ma, $mb, qr/_sum|le="(?!\+Inf)/),
+    { rq(login => 413) => 1, rq(unknown => 405) => 1,
+      rq(unknown => 404) => 1,
+      "${h}_count{route=\"login\"}" => 1,
+      "${h}_bucket{route=\"login\",le=\"+Inf\"}" => 1,
+      "${h}_count{route=\"unknown\"}" => 2,
+      "${h}_bucket{route=\"unknown\",le=\"+Inf\"}" => 2 },
+    'refused by httpd: each counted once, under its route if it had one';
 
 # --- a graceful restart: new children, the same table -------------------------
 my $pidfile = Apache::Test::vars('serverroot') . '/logs/httpd.pid';
@@ -254,7 +305,6 @@ is_deeply [map { $_->code }
            api('/api/v1/nosuch', { a => 1 })],
     [200, 404], 'after the restart: 200, 404';
 my $m5 = scrape();
-my $h = 'kdata_request_duration_seconds';
 is_deeply delta($m4, $m5, qr/_sum|le="(?!\+Inf)/),
     { rq(getproduct => 200) => 1, rq(unknown => 404) => 1,
       "${h}_count{route=\"getproduct\"}" => 1,
@@ -268,7 +318,7 @@ is_deeply delta($m4, $m5, qr/_sum|le="(?!\+Inf)/),
 ok $m5->{rq(getproduct => 200)} - $m0->{rq(getproduct => 200)} == 16,
     'getproduct 200 since the first scrape: 15 before, 1 after the restart';
 
-# --- a plain restart (SIGHUP: every child stopped at once) ---------------------
+# --- a plain restart (SIGHUP: every child stopped at once) -------------------
 ok restart('HUP'), 'restart: done';
 my $m6 = scrape();
 is $m6->{kdata_metrics_start_time_seconds},
