@@ -19,7 +19,8 @@ my $base = 'http://' . Apache::TestRequest::hostport();
 my $tok1 = mint(sub => 1);
 my $tok2 = mint(sub => 2);
 my @routes = qw(login logout refresh getproduct addorder applycredit
-                getinvoice getinvoiceproduct cancelrequest unknown);
+                getinvoice getinvoiceproduct cancelrequest getclientsproducts
+                getinvoices getclientsdetails unknown);
 my @codes = (qw(200 400 401 403 404 405 408 409 413 415 422 429 500 503),
              'other');
 
