@@ -34,6 +34,7 @@
 #include "kd_deliver.h"
 #include "kd_idem.h"
 #include "kd_jwt.h"
+#include "kd_metrics.h"
 #include "kd_outbox.h"
 #include "kd_reply.h"
 #include "kd_throttle.h"
@@ -772,27 +773,42 @@ static const char *kd_route_path(const request_rec *r, const char *mount)
     return p;
 }
 
-static int kd_handler(request_rec *r)
+/* The route r's path names below mount, or NULL. */
+static const kd_route *kd_route_find(const request_rec *r,
+                                     const char *mount)
 {
-    kd_dir_conf dconf;
-    kd_srv_conf *sconf;
+    const char *path = kd_route_path(r, mount);
     const kd_route *route;
-    const char *path;
-    kd_req *kr;
-    int rc;
 
-    if (!r->handler || strcmp(r->handler, "kdata")) {
-        return DECLINED;
+    for (route = kd_routes; route->path; route++) {
+        if (!strcmp(path, route->path)) {
+            return route;
+        }
     }
-    sconf = ap_get_module_config(r->server->module_config, &kdata_module);
-    dconf = *(kd_dir_conf *)ap_get_module_config(r->per_dir_config,
-                                                 &kdata_module);
-    kd_dir_defaults(&dconf);
+    return NULL;
+}
 
-    kr = apr_pcalloc(r->pool, sizeof(*kr));
-    kr->r = r;
-    kr->sconf = sconf;
-    kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
+/* The route a request httpd refused was for, as its answer is counted
+ * (kd_metrics.c), or -1: not the API's, or no route. */
+static int kd_refused_route(const request_rec *prev)
+{
+    const kd_dir_conf *dc;
+    const kd_route *route;
+
+    if (!prev->handler || strcmp(prev->handler, "kdata")) {
+        return -1;
+    }
+    dc = ap_get_module_config(prev->per_dir_config, &kdata_module);
+    route = kd_route_find(prev, dc->mount);
+    return route ? (int)(route - kd_routes) : -1;
+}
+
+/* The route's answer: every step that answers returns its code. */
+static int kd_route_request(kd_req *kr)
+{
+    request_rec *r = kr->r;
+    const kd_route *route;
+    int rc;
 
     /* An ErrorDocument pointing into the API (conf/kdata.conf): httpd
      * refused a request itself (a bad request line, a TRACE, a body over
@@ -801,17 +817,13 @@ static int kd_handler(request_rec *r)
      * httpd's HTML page.  A request of ours never reaches ap_die, and
      * other internal redirects (mod_rewrite) keep status 200. */
     if (r->prev && ap_is_HTTP_ERROR(r->status)) {
+        kd_metrics_route(kr, kd_refused_route(r->prev));
         return kd_reply_refused(kr);
     }
-    path = kd_route_path(r, dconf.mount);
-    for (route = kd_routes; route->path; route++) {
-        if (!strcmp(path, route->path)) {
-            break;
-        }
-    }
-    if (!route->path) {
+    if (!(route = kd_route_find(r, kr->dconf->mount))) {
         return kd_error(kr, HTTP_NOT_FOUND, "message", "Not found");
     }
+    kd_metrics_route(kr, (int)(route - kd_routes));
     kr->permission = route->permission;
 
     r->allowed = AP_METHOD_BIT << M_POST;
@@ -832,6 +844,42 @@ static int kd_handler(request_rec *r)
         return rc;
     }
     return route->fn(kr);
+}
+
+static int kd_handler(request_rec *r)
+{
+    kd_dir_conf dconf;
+    kd_req *kr;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, "kdata")) {
+        return DECLINED;
+    }
+    dconf = *(kd_dir_conf *)ap_get_module_config(r->per_dir_config,
+                                                 &kdata_module);
+    kd_dir_defaults(&dconf);
+
+    kr = apr_pcalloc(r->pool, sizeof(*kr));
+    kr->r = r;
+    kr->sconf = ap_get_module_config(r->server->module_config,
+                                     &kdata_module);
+    kr->dconf = apr_pmemdup(r->pool, &dconf, sizeof(dconf));
+    kd_metrics_begin(kr);
+    rc = kd_route_request(kr);
+    kd_metrics_done(kr, rc);
+    return rc;
+}
+
+/* The counters' table, with a row for each route (kd_metrics.c). */
+static int kd_metrics_init(apr_pool_t *pconf, server_rec *s)
+{
+    int i, n = (int)(sizeof(kd_routes) / sizeof(kd_routes[0])) - 1;
+    const char **paths = apr_palloc(pconf, (apr_size_t)n * sizeof(*paths));
+
+    for (i = 0; i < n; i++) {
+        paths[i] = kd_routes[i].path;
+    }
+    return kd_metrics_post_config(pconf, s, paths, n);
 }
 
 /**** hooks ****/
@@ -877,6 +925,7 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *v;
+    int rc;
 
     if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, KDLOGNO(00001)
@@ -906,6 +955,9 @@ static int kd_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * whichever virtual host's pool it belongs to (kd_db.c). */
     kd_db_statements(kd_all_stmts);
     json_object_seed(0);
+    if ((rc = kd_metrics_init(pconf, s)) != OK) {
+        return rc;
+    }
     return kd_cache_post_config(pconf, ptemp, s,
                                 ((kd_srv_conf *)ap_get_module_config(
                                     s->module_config, &kdata_module))->cache);
@@ -936,6 +988,7 @@ static void kd_register_hooks(apr_pool_t *p)
     ap_hook_post_config(kd_post_config, NULL, succ, APR_HOOK_MIDDLE);
     ap_hook_child_init(kd_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kd_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(kd_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     kd_breaker_register_hooks();
 }
 

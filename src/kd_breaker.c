@@ -279,7 +279,8 @@ static void kd_breaker_trip(kd_breaker *b, request_rec *r, int probe)
 }
 
 ap_dbd_t *kd_breaker_acquire(kd_breaker *b, request_rec *r,
-                             ap_dbd_t *(*acquire)(request_rec *))
+                             ap_dbd_t *(*acquire)(request_rec *),
+                             int *asked)
 {
     ap_dbd_t *dbd = NULL;
     unsigned int made, dropped;
@@ -315,6 +316,7 @@ ap_dbd_t *kd_breaker_acquire(kd_breaker *b, request_rec *r,
         made = kd_conns_made;
         dropped = kd_conns_dropped;
         dbd = acquire(r);
+        *asked = 1;
         if (dbd || kd_conns_dropped == dropped || kd_conns_made != made) {
             break;
         }

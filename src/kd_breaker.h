@@ -29,8 +29,11 @@ void kd_breaker_child_init(apr_pool_t *p);
  * outcome, briefly).  Dead pooled connections mod_dbd throws away are
  * asked past; a request makes one connect attempt at most.  Logs each
  * change of state, never each request.  b may be NULL (no breaker).
+ * *asked is set to whether acquire was called: a NULL without it is the
+ * breaker's own refusal (open, or the probe failed or took too long).
  */
 ap_dbd_t *kd_breaker_acquire(kd_breaker *b, request_rec *r,
-                             ap_dbd_t *(*acquire)(request_rec *));
+                             ap_dbd_t *(*acquire)(request_rec *),
+                             int *asked);
 
 #endif /* KD_BREAKER_H */

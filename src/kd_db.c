@@ -18,6 +18,7 @@
 #include "mod_kdata.h"
 #include "kd_breaker.h"
 #include "kd_db.h"
+#include "kd_metrics.h"
 #include "kd_reply.h"
 
 struct kd_rows {
@@ -51,16 +52,25 @@ void kd_db_statements(const kd_stmt *const *lists)
 
 int kd_db_acquire(kd_req *kr)
 {
+    apr_time_t start;
+    int asked = 0;
+
     if (kr->dbd) {
         return KD_NEXT;
     }
     /* Through the circuit breaker: it asks past the dead connections a
      * database restart leaves in the pool, and while the database cannot
      * be reached it answers for mod_dbd, without a connect (it logs each
-     * change of state, not each request). */
+     * change of state, not each request).  The whole wait is timed: a
+     * free pooled connection takes microseconds, so what the histogram
+     * shows above that is queueing for the pool, connects and probes. */
+    start = apr_time_now();
     kr->dbd = kd_breaker_acquire(kr->sconf->breaker, kr->r,
-                                 kd_dbd_acquire_fn);
+                                 kd_dbd_acquire_fn, &asked);
+    kd_metrics_db_acquire(apr_time_now() - start, kr->dbd != NULL);
     if (!kr->dbd) {
+        kd_metrics_why(kr, asked ? KD_WHY_NO_CONNECTION
+                                 : KD_WHY_CIRCUIT_OPEN);
         return kd_unavailable(kr);
     }
     return KD_NEXT;
@@ -125,13 +135,17 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
                           "503 until then)", label,
                           msg ? msg : "a table is missing");
         }
+        kd_metrics_why(kr, KD_WHY_MISSING_TABLE);
         return kd_unavailable(kr);
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00302)
                   "statement %s failed (%d): %s", label, err,
                   msg ? msg : "(no message)");
-    return kd_db_transient(err) || kd_db_gone(kr) ? kd_unavailable(kr)
-                                                  : kd_internal(kr);
+    if (kd_db_transient(err) || kd_db_gone(kr)) {
+        kd_metrics_why(kr, KD_WHY_DB_ERROR);
+        return kd_unavailable(kr);
+    }
+    return kd_internal(kr);
 }
 
 /* The statement of that label, and its place among all of them. */

@@ -39,6 +39,7 @@
 #include "kd_db.h"
 #include "kd_fmt.h"
 #include "kd_hash.h"
+#include "kd_metrics.h"
 #include "kd_reply.h"
 
 /* How long answers are kept, and how long a request may hold a key
@@ -223,6 +224,7 @@ static int kd_idem_repeat(kd_req *kr, kd_idem *k, int *won)
     apr_table_setn(kr->r->headers_out, "Idempotent-Replayed", "true");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, kr->r, KDLOGNO(01101)
                   "%s replayed for client %s", k->route, k->client);
+    kd_metrics_replayed(kr);
     return kd_reply_raw(kr, atoi(status), kd_rows_get(rows, 0, 3));
 }
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "mod_kdata.h"
+#include "kd_metrics.h"
 #include "kd_reply.h"
 
 struct kd_reply_hook {
@@ -53,6 +54,7 @@ int kd_reply_raw(kd_req *kr, int status, const char *text)
         }
     }
     len = strlen(text);
+    kd_metrics_answer(kr, status);
 
     /* Whatever of the body was not read is thrown away now; on errors
      * we may not have read it at all. */

@@ -46,6 +46,7 @@
 #include "kd_throttle.h"
 #include "kd_cache.h"
 #include "kd_db.h"
+#include "kd_metrics.h"
 #include "kd_reply.h"
 
 typedef struct {
@@ -208,15 +209,18 @@ static void kd_slots_write(request_rec *r, const char *key,
     }
 }
 
-static int kd_throttled(kd_req *kr, const char *what, int wait,
-                        const char *who)
+static int kd_throttled(kd_req *kr, kd_why why, int wait, const char *who)
 {
     request_rec *r = kr->r;
+    const char *what = why == KD_WHY_ADDRESS   ? "address"
+                       : why == KD_WHY_ACCOUNT ? "account"
+                                               : "unknown email";
 
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, KDLOGNO(00506)
                   "login throttled from %s (%s), retry in %d s, for \"%s\"",
                   r->useragent_ip, what, wait, who);
     apr_table_setn(r->headers_out, "Retry-After", apr_itoa(r->pool, wait));
+    kd_metrics_why(kr, why);
     return kd_error(kr, HTTP_TOO_MANY_REQUESTS, "message",
                     "Too many failed logins, try again later");
 }
@@ -238,7 +242,7 @@ int kd_throttle_address(kd_req *kr, const char *who)
                      c->limit_ip, c->limit_ip_window);
     kd_cache_unlock(r);
     wait = kd_wait(level, c->limit_ip, c->limit_ip_window);
-    return wait ? kd_throttled(kr, "address", wait, who) : KD_NEXT;
+    return wait ? kd_throttled(kr, KD_WHY_ADDRESS, wait, who) : KD_NEXT;
 }
 
 /* The attempt's buckets, from the configured limits. */
@@ -428,8 +432,8 @@ static int kd_admit_once(kd_req *kr, kd_attempt *a, const char *who)
     }
     kd_throttle_settle(kr, 0);
     if (wait[0] || wait[1]) {
-        return kd_throttled(kr, wait[0] >= wait[1] ? "address"
-                                : a->account ? "account" : "unknown email",
+        return kd_throttled(kr, wait[0] >= wait[1] ? KD_WHY_ADDRESS
+                                : a->account ? KD_WHY_ACCOUNT : KD_WHY_EMAIL,
                             wait[0] > wait[1] ? wait[0] : wait[1], who);
     }
     return KD_ADMIT_WAIT;
@@ -454,6 +458,7 @@ int kd_throttle_admit(kd_req *kr, const char *account, int known,
                           "within %d s (too many checks in flight), for "
                           "\"%s\"", r->useragent_ip,
                           (int)apr_time_sec(KD_SLOT_WAIT), who);
+            kd_metrics_why(kr, KD_WHY_LOGIN_BUSY);
             return kd_unavailable(kr);
         }
         apr_sleep(KD_SLOT_POLL);
@@ -499,6 +504,10 @@ int kd_throttle_settle(kd_req *kr, int failed)
     if (a->account && a->taken) {
         a->taken = 0;
         rv = kd_account_settle(kr, a, failed);
+        if (rv) {
+            /* The 503 the login answers for it is the database's. */
+            kd_metrics_why(kr, KD_WHY_DB_ERROR);
+        }
     }
     if (kd_cache_lock(r)) {
         return rv;              /* the slots free themselves, in time */

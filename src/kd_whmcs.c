@@ -35,6 +35,7 @@
 #include "mod_kdata.h"
 #include "kd_whmcs.h"
 #include "kd_db.h"
+#include "kd_metrics.h"
 #include "kd_reply.h"
 
 /* One server's state in one process (kr->sconf->whmcs). */
@@ -165,6 +166,7 @@ int kd_whmcs_begin_write(kd_req *kr)
     }
     if (apr_atomic_read32(&kr->sconf->whmcs->no_txn)) {
         /* Logged (KD00305) by the check that found it. */
+        kd_metrics_why(kr, KD_WHY_ENGINE);
         return kd_unavailable(kr);
     }
     return kd_db_begin(kr);

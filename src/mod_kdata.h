@@ -42,6 +42,7 @@ APLOG_USE_MODULE(kdata);
  *                                        01300-01349 kd_outbox.c
  *                                        01350-01399 kd_deliver.c
  *                                        01400-01499 ep_list.c
+ *                                        01500-01599 kd_metrics.c
  */
 #define KDLOGNO(n) "KD" #n ": "
 
@@ -155,6 +156,13 @@ typedef struct {
     struct kd_attempt *attempt; /* kd_throttle.c: a password check
                                  * admitted, until its verdict */
     unsigned char idem_fp[32];  /* SHA-256 of the request body */
+    struct {                    /* kd_metrics.c: what the answer counts */
+        apr_time_t start;       /* the handler's start */
+        int route;              /* the router's index ("unknown": count) */
+        int why;                /* kd_why: the cause of a 503 or 429 */
+        int replayed;           /* a stored answer replayed */
+        int counted;            /* the answer was counted */
+    } metrics;
 } kd_req;
 
 #endif /* MOD_KDATA_H */
