@@ -3,8 +3,9 @@
 # responses, it passes the ones openapi.yaml describes and names each
 # way the others differ (status, required header, header value,
 # Content-Type, body schema, a body on HEAD), with the route as the
-# module maps the path (mounts, escapes, dot segments).  And the
-# recorder (t/lib/KData/Record.pm) writes what a test receives.
+# module maps the path (mounts, escapes, dot segments); and that the
+# document's examples match their schemas.  And the recorder
+# (t/lib/KData/Record.pm) writes what a test receives.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -12,7 +13,7 @@ use Apache::TestRequest ();
 use JSON::PP ();
 use File::Temp qw(tempfile);
 
-plan tests => 6;
+plan tests => 7;
 
 my $top = $ENV{KD_TOP} or die "KD_TOP is not set (run t/run-tests)\n";
 my $J = JSON::PP->new->canonical(1);
@@ -93,6 +94,22 @@ is_deeply [map { $_->[1] } @missed], [], 'each mismatch named' or diag $out;
 like $out,
     qr/^# openapi: 17 responses checked against \S+, 8 mismatched, 1 skipped/m,
     'the count: checked, mismatched, skipped';
+
+# The document's own examples are checked against their schemas.
+{
+    open my $in, '<', "$top/openapi.yaml" or die "openapi.yaml: $!";
+    my $doc = do { local $/; <$in> };
+    $doc =~ s/(example: \{result: error, )message(: Your IP)/$1messages$2/
+        or die 'the 403 example of /login is gone';
+    my ($dfh, $dfile) = tempfile(UNLINK => 1, SUFFIX => '.yaml');
+    print {$dfh} $doc;
+    close $dfh;
+    my ($efh, $empty) = tempfile(UNLINK => 1);
+    close $efh;
+    my $o = `"$top/t/bin/kd-openapi-check" "$dfile" "$empty" 2>&1`;
+    like $o, qr{^not ok: example at #/paths//login/post/responses/403/}m,
+        'an example its schema refuses is named';
+}
 
 # The recorder: a response received here is the last line of KD_RECORD.
 SKIP: {
