@@ -3,7 +3,8 @@
 # responses, it passes the ones openapi.yaml describes and names each
 # way the others differ (status, required header, header value,
 # Content-Type, body schema, a body on HEAD), with the route as the
-# module maps the path (mounts, escapes, dot segments); and that the
+# module maps the path (mounts, a test's own server's mounts, escapes,
+# dot segments); and that the
 # document's examples match their schemas.  And the recorder
 # (t/lib/KData/Record.pm) writes what a test receives.
 use strict;
@@ -43,6 +44,10 @@ my @good = (
      '{"result":"success","orderid":7,"productids":"8","addonids":"",'
      . '"domainids":"","invoiceid":9}'],
     ['GET', '/status', 200, {'Content-Type' => 'text/plain'}, 'x', 9],
+    # a server of the test's own, the API below /kd (see the mounts line)
+    ['POST', '/kd/login', 401, {%cc},
+     '{"result":"error","messages":"User not exists"}', 7],
+    ['POST', '/login', 404, {'Content-Type' => 'text/html'}, '<html>', 7],
 );
 my @bad = (
     [['POST', '/api/v1/getproduct', 418, {%cc}, $denied],
@@ -70,6 +75,8 @@ my @bad = (
 );
 
 my ($fh, $file) = tempfile(UNLINK => 1);
+print {$fh} $J->encode({ port => 7, mounts => ['/kd'],
+                         test => 't/03-openapi-check.t' }), "\n";
 for my $r (@good, map { $_->[0] } @bad) {
     my ($method, $path, $status, $h, $body, $port) = @$r;
     print {$fh} $J->encode({ method => $method, path => $path,
@@ -91,9 +98,10 @@ my @missed = grep {
     !grep { index($_, $want) == 0 } @lines;
 } @bad;
 is_deeply [map { $_->[1] } @missed], [], 'each mismatch named' or diag $out;
-like $out,
-    qr/^# openapi: 17 responses checked against \S+, 8 mismatched, 1 skipped/m,
-    'the count: checked, mismatched, skipped';
+my $count = "18 responses checked against $top/openapi.yaml, 8 mismatched,"
+    . " 1 skipped (--skip-port), 1 outside the API's Location";
+like $out, qr/^# openapi: \Q$count\E$/m,
+    'the count: checked, mismatched, skipped, outside the mounts';
 
 # The document's own examples are checked against their schemas.
 {

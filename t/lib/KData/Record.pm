@@ -39,6 +39,19 @@ sub _write {
     close $fh;
 }
 
+# Where the API hangs on a server a test file starts itself (an httpd
+# of its own on a port of its own): the paths of the <Location>s that
+# hold SetHandler kdata there ("" for "/"; none: the port serves no
+# API).  The check maps that test file's responses from the port with
+# them instead of the suite's server's ("/" and "/kdata"), and skips
+# the ones outside every mount (httpd's own answers there).
+sub mounts {
+    my ($port, @mounts) = @_;
+    return unless $ON;
+    s{/+\z}{} for @mounts;
+    _write({ port => $port + 0, mounts => \@mounts });
+}
+
 # A response read off a raw socket (KData::Cluster::race), with the
 # request's method, port and path.
 sub raw {
