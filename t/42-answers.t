@@ -102,6 +102,9 @@ sub raw {
     for (split /\r\n/, $head // '') {
         $h{lc $1} = $2 if /^([^:]+):\s*(.*)$/;
     }
+    # for the OpenAPI conformance check (t/lib/KData/Record.pm)
+    KData::Record::exchange($req, $host || $main, $code, \%h, $body // '')
+        if defined &KData::Record::exchange;
     return ($code // 0, \%h, $body // '', $all);
 }
 

@@ -296,6 +296,9 @@ sub race {
         my $res = ($t // '') eq '' ? HTTP::Response->new(599, 'no answer')
                                    : _parse($t);
         $res->header('Client-Elapsed' => $took // '');
+        # the OpenAPI conformance check sees these answers too
+        KData::Record::raw($res, 'POST', $jobs[$_][0]->port, $jobs[$_][1])
+            if $res->code != 599 && defined &KData::Record::raw;
         $res;
     } 0 .. $#jobs;
 }
