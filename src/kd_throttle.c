@@ -103,11 +103,13 @@ const kd_stmt kd_stmts_throttle[] = {
      "CAST(%s AS SIGNED), expires = GREATEST(expires, %d) "
      "WHERE account = %s", KD_STMT_OWN},
     /* The verdict in one statement: the level drained to now (limit per
-     * window, as kd_drain), the failure added, the slot freed.
+     * window, the time capped, as kd_drain), the failure added, the
+     * slot freed.
      * Assignments run left to right, so the drain reads the old `at`. */
     {"kd_throttle_fail",
      "UPDATE mod_kdata_login_failures SET level = GREATEST(level - "
-     "GREATEST(CAST(%s AS SIGNED) - at, 0) * %d DIV (%d * 1000), 0) "
+     "LEAST(GREATEST(CAST(%s AS SIGNED) - at, 0), "
+     "%d * 1000 * (level DIV %d + 1)) * %d DIV (%d * 1000), 0) "
      "+ 1000, at = GREATEST(at, CAST(%s AS SIGNED)), "
      "held = GREATEST(CAST(held AS SIGNED) - 1, 0), "
      "expires = GREATEST(expires, %d) WHERE account = %s", KD_STMT_OWN},
@@ -121,18 +123,27 @@ const kd_stmt kd_stmts_throttle[] = {
     {NULL, NULL, 0}
 };
 
-/* A level drained to now. */
+/* A level drained to now: LIMIT x 1000 per WINDOW seconds.  The time
+ * counted is capped where the drain would empty the bucket anyway, so
+ * the product stays far inside 64 bits (limit <= 100000, window <=
+ * 86400, level <= (limit + KD_SLOTS) x 1000) even for a bucket last
+ * written long ago, or never (a new account row has `at` 0). */
 static apr_int64_t kd_drain(request_rec *r, apr_int64_t level, apr_time_t at,
                             int limit, int window)
 {
-    apr_int64_t drained;
+    apr_int64_t span = (apr_int64_t)window * 1000;
+    apr_int64_t elapsed, cap;
 
     if (r->request_time <= at) {
         return level;           /* written by a request that came later */
     }
-    drained = (apr_int64_t)(r->request_time - at) * limit
-              / ((apr_int64_t)window * 1000);
-    return level > drained ? level - drained : 0;
+    elapsed = r->request_time - at;
+    cap = span * (level / limit + 1);
+    if (elapsed >= cap) {
+        return 0;
+    }
+    level -= elapsed * limit / span;
+    return level > 0 ? level : 0;
 }
 
 /* A cache bucket drained to now; 0 when there is none. */
@@ -471,7 +482,7 @@ static int kd_account_settle(kd_req *kr, const kd_attempt *a, int failed)
 {
     request_rec *r = kr->r;
     apr_int64_t now = apr_time_sec(r->request_time);
-    const char *at, *args[6];
+    const char *at, *args[8];
     int rv;
 
     args[0] = a->account;
@@ -480,12 +491,14 @@ static int kd_account_settle(kd_req *kr, const kd_attempt *a, int failed)
     }
     at = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
     args[0] = at;
-    args[1] = apr_itoa(r->pool, a->limit[1]);
-    args[2] = apr_itoa(r->pool, a->window[1]);
-    args[3] = at;
-    args[4] = apr_ltoa(r->pool, (long)(now + a->window[1]));
-    args[5] = a->account;
-    rv = kd_db_run(kr, "kd_throttle_fail", 6, args);
+    args[1] = apr_itoa(r->pool, a->window[1]);
+    args[2] = apr_itoa(r->pool, a->limit[1]);
+    args[3] = args[2];
+    args[4] = args[1];
+    args[5] = at;
+    args[6] = apr_ltoa(r->pool, (long)(now + a->window[1]));
+    args[7] = a->account;
+    rv = kd_db_run(kr, "kd_throttle_fail", 8, args);
     args[0] = apr_ltoa(r->pool, (long)now);
     kd_db_run(kr, "kd_throttle_purge", 1, args);
     return rv;

@@ -14,7 +14,7 @@ use LWP::UserAgent;
 use List::Util qw(min);
 use Time::HiRes ();
 
-plan tests => 66, need_module 'kdata', 'dbd';
+plan tests => 69, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my %ua;
@@ -136,6 +136,25 @@ is_deeply [$res->code, json_of($res)],
     [503, { result => 'error', message => 'Service temporarily '
             . 'unavailable, try again later' }],
     'a failure the database cannot record: 503, not 401';
+
+# --- the highest limits: the drain since a row's time 0 stays in range -------------------
+# 100000 failures a day: a new account's first failures are each checked
+# (401), and its right password logs in (with the drain computed as
+# elapsed x limit it overflowed 64 bits: 429 "retry in 48216585 s").
+Apache::TestRequest::module('kdata_limits');
+add_account(66, 'highlimit@example.com', $pw2);
+my @hl = map {
+    api('/login', { email => 'highlimit@example.com', password => "g$_" })
+} 1 .. 2;
+is_deeply [map { $_->code } @hl], [401, 401],
+    'limit 100000/day: wrong passwords are checked, not throttled';
+is api('/login', { email => 'highlimit@example.com',
+                   password => 'other-pass-2' })->code, 200,
+    '... and the right one logs in';
+is sql1("SELECT ROUND(level / 1000) FROM mod_kdata_login_failures WHERE "
+        . "account = '" . (schema_flavour() eq 'whmcs7' ? 'c:66' : 'u:66')
+        . "'"), 2, '... with its two failures counted';
+Apache::TestRequest::module('default');
 
 # --- an email no account has ------------------------------------------------------
 # Throttled as an account would be (the answers do not tell that it has
