@@ -85,7 +85,7 @@ void kd_db_rollback(kd_req *kr);
  *      invoice and service (rows it creates, which nothing else can be
  *      holding); one product per write, and no other write locks one;
  *   3. tblconfiguration's sequential invoice number, shared by every
- *      client, always last (kd_invoice_mark_paid).
+ *      client, always last (kd_invoice_apply_credit).
  * An Idempotency-Key is claimed before the write begins, in a
  * transaction of its own, and so holds no lock during it.
  */
