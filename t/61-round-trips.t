@@ -17,7 +17,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 
-plan tests => 6, need_module 'kdata', 'dbd';
+plan tests => 9, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $C = 6101;
@@ -99,5 +99,31 @@ my $iid = order();
 my $res = api('/api/v1/applycredit', { invoiceid => $iid }, token => $tok,
               headers => { 'Idempotency-Key' => 'rt-1' });
 is json_of($res)->{invoicepaid}, 'true', 'with an Idempotency-Key: paid';
+
+# What the reads folded into the locking statements must not lock: the
+# caller's WHMCS 8 user and its link to the client (the caller check is
+# a derived table of the client's FOR UPDATE), and the settings read
+# with the invoice (tblconfiguration is last in the lock order).  An
+# admin holds them all; the payment goes through at once, where a lock
+# on any of them would wait out the lock-wait limit (3 s) and answer 503.
+$iid = order();
+my $hold = "SELECT id FROM tblconfiguration WHERE setting IN "
+    . "('SequentialInvoiceNumbering', 'SequentialInvoiceNumberFormat') "
+    . "FOR UPDATE;";
+$hold .= " SELECT id FROM tblusers WHERE id = $C FOR UPDATE;"
+    . " SELECT id FROM tblusers_clients WHERE auth_user_id = $C FOR UPDATE;"
+    if $v8;
+my $pid = background_sql("START TRANSACTION; $hold SELECT SLEEP(6); "
+                         . "ROLLBACK;");
+my $deadline = time + 5;
+sleep 1 until time > $deadline || sql1("SELECT COUNT(*) FROM "
+    . "information_schema.INNODB_TRX WHERE trx_rows_locked > 0");
+ok sql1("SELECT COUNT(*) FROM information_schema.INNODB_TRX "
+        . "WHERE trx_rows_locked > 0"), 'an admin holds those rows';
+$res = call('applycredit', { invoiceid => $iid });
+is $res->code, 200, 'the payment does not wait for them'
+    or diag $res->content;
+is json_of($res)->{invoicepaid}, 'true', 'and pays';
+waitpid $pid, 0;
 
 sql("UPDATE tblclients SET credit = 0.00 WHERE id = $C");
