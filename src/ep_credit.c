@@ -33,12 +33,13 @@ enum {                          /* kd_credit_invoice columns */
 };
 
 /* The caller's client, locked, with the caller checked in the same
- * round trip (kd_auth.h's KD_CALLER_*).  The check is a derived table
- * that LIMIT keeps from being merged into the locking SELECT: MariaDB
- * locks the rows of the tables a FOR UPDATE reads itself, not those of
- * its derived tables or subqueries, so the caller's WHMCS 8 user and
- * link rows are read as any read does, never locked (they are not in
- * the lock order, kd_db.h, and a login writes them). */
+ * round trip (kd_auth.h's KD_CALLER_*).  The check is a derived table:
+ * MariaDB locks the rows of the tables named in the SELECT that says
+ * FOR UPDATE, not those of its derived tables or subqueries (even once
+ * the optimizer merges them; LIMIT 1 keeps this one apart anyway), so
+ * the caller's WHMCS 8 user and link rows are read as any read does,
+ * never locked: they are not in the lock order (kd_db.h), and a login
+ * writes them.  t/61-round-trips.t holds them locked and pays. */
 #define KD_CREDIT_CLIENT(cols, from) \
     "SELECT x.*, c.credit FROM (SELECT " cols " FROM " from \
     " WHERE c.id = %d LIMIT 1) x JOIN tblclients c ON c.id = %d " \
