@@ -29,42 +29,90 @@
 enum {                          /* kd_credit_invoice columns */
     KD_CI_USERID = 0, KD_CI_NUM, KD_CI_STATUS, KD_CI_SUBTOTAL, KD_CI_CREDIT,
     KD_CI_TAX, KD_CI_TAX2, KD_CI_TOTAL, KD_CI_RATE, KD_CI_RATE2,
-    KD_CI_PAYMENTS
+    KD_CI_PAYMENTS, KD_CI_SEQ, KD_CI_SEQ_FORMAT
 };
 
+/* The caller's client, locked, with the caller checked in the same
+ * round trip (kd_auth.h's KD_CALLER_*).  The check is a derived table:
+ * MariaDB locks the rows of the tables named in the SELECT that says
+ * FOR UPDATE, not those of its derived tables or subqueries (even once
+ * the optimizer merges them; LIMIT 1 keeps this one apart anyway), so
+ * the caller's WHMCS 8 user and link rows are read as any read does,
+ * never locked: they are not in the lock order (kd_db.h), and a login
+ * writes them.  t/61-round-trips.t holds them locked and pays. */
+#define KD_CREDIT_CLIENT(cols, from) \
+    "SELECT x.*, c.credit FROM (SELECT " cols " FROM " from \
+    " WHERE c.id = %d LIMIT 1) x JOIN tblclients c ON c.id = %d " \
+    "FOR UPDATE"
+#define KD_CC_CREDIT KD_CALLER_NCOLS
+
+/* The two settings paying an invoice uses (kd_billing.h), read with the
+ * invoice, as subqueries: unlocked (tblconfiguration is last in the
+ * lock order), and exact, where a per-process copy would number
+ * invoices by a setting changed meanwhile. */
+#define KD_CREDIT_SETTING(name) \
+    "(SELECT " KD_TXT("value", 255) " FROM tblconfiguration " \
+    "WHERE setting = '" name "' LIMIT 1)"
+
 const kd_stmt kd_stmts_credit[] = {
-    {"kd_credit_client",
-     "SELECT credit FROM tblclients WHERE id = %d FOR UPDATE", 0},
+    {"kd_credit_client7",
+     KD_CREDIT_CLIENT(KD_CALLER_COLS7, KD_CALLER_FROM7), KD_STMT_OWN},
+    {"kd_credit_client8",
+     KD_CREDIT_CLIENT(KD_CALLER_COLS8, KD_CALLER_FROM8),
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
     {"kd_credit_invoice",
      "SELECT userid, " KD_TXT("invoicenum", 255) ", "
      KD_TXT("status", 32) ", subtotal, credit, tax, tax2, "
      "total, taxrate, taxrate2, (SELECT COALESCE(SUM(amountin - amountout),"
-     " 0) FROM tblaccounts WHERE invoiceid = i.id) "
+     " 0) FROM tblaccounts WHERE invoiceid = i.id), "
+     KD_CREDIT_SETTING("SequentialInvoiceNumbering") ", "
+     KD_CREDIT_SETTING("SequentialInvoiceNumberFormat") " "
      "FROM tblinvoices i WHERE id = %d FOR UPDATE", 0},
     {NULL, NULL, 0}
 };
+
+/* The caller's client, locked and checked (401 as kd_auth_client, 403
+ * as kd_auth_allowed): the first statement of the transaction. */
+static int kd_credit_client(kd_req *kr, kd_cents *credit)
+{
+    const char *args[4];
+    kd_rows *rows;
+    int rc, v8, n;
+
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
+        return rc;
+    }
+    n = kd_auth_bind(kr, v8, args);
+    args[n++] = kd_id(kr->r->pool, kr->caller.client_id);
+    args[n] = args[n - 1];
+    n++;
+    rc = kd_db_select(kr, v8 ? "kd_credit_client8" : "kd_credit_client7",
+                      &rows, n, args);
+    if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {
+        return rc;
+    }
+    if (!kd_auth_allowed(kr)) {
+        return kd_denied(kr);
+    }
+    *credit = kd_cents_of(kd_rows_get(rows, 0, KD_CC_CREDIT));
+    return KD_NEXT;
+}
 
 /* The caller's client and the invoice, locked in that order (kd_db.h);
  * 403 unless the invoice is the caller's and published (a Draft is
  * answered as getinvoice answers it: as one that does not exist), 409
  * unless it is Unpaid. */
 static int kd_credit_load(kd_req *kr, long long iid, kd_cents *credit,
-                          kd_invoice *inv)
+                          kd_invoice *inv, kd_settings *s)
 {
     apr_pool_t *p = kr->r->pool;
     const char *args[1];
     kd_rows *rows;
     int rc;
 
-    args[0] = kd_id(p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_credit_client", &rows, 1, args))
-        != KD_NEXT) {
+    if ((rc = kd_credit_client(kr, credit)) != KD_NEXT) {
         return rc;
     }
-    if (kd_rows_count(rows) != 1) {
-        return kd_denied(kr);
-    }
-    *credit = kd_cents_of(kd_rows_get(rows, 0, 0));
     args[0] = kd_id(p, iid);
     if ((rc = kd_db_select(kr, "kd_credit_invoice", &rows, 1, args))
         != KD_NEXT) {
@@ -80,6 +128,11 @@ static int kd_credit_load(kd_req *kr, long long iid, kd_cents *credit,
         return kd_error(kr, HTTP_CONFLICT, "message",
                         "Invoice Not in Unpaid Status");
     }
+    kd_settings_init(s);
+    kd_settings_set(s, "SequentialInvoiceNumbering",
+                    kd_rows_get(rows, 0, KD_CI_SEQ));
+    kd_settings_set(s, "SequentialInvoiceNumberFormat",
+                    kd_rows_get(rows, 0, KD_CI_SEQ_FORMAT));
     memset(inv, 0, sizeof(*inv));
     inv->id = iid;
     inv->userid = kr->caller.client_id;
@@ -143,16 +196,22 @@ int kd_ep_applycredit(kd_req *kr)
                             "zero");
         }
     }
-    if ((rc = kd_auth_client(kr)) != KD_NEXT) {
-        return rc;
+    /* An Idempotency-Key is claimed after the caller is checked and
+     * before the write begins (kd_idem.h); without one, the caller is
+     * checked only with the client's lock (kd_credit_client). */
+    if (apr_table_get(kr->r->headers_in, "Idempotency-Key")) {
+        if ((rc = kd_auth_client(kr)) != KD_NEXT) {
+            return rc;
+        }
+        if (!kd_auth_allowed(kr)) {
+            return kd_denied(kr);
+        }
+        if ((rc = kd_idem_begin(kr, "applycredit")) != KD_NEXT) {
+            return rc;
+        }
     }
-    if (!kd_auth_allowed(kr)) {
-        return kd_denied(kr);
-    }
-    if ((rc = kd_idem_begin(kr, "applycredit")) != KD_NEXT
-        || (rc = kd_settings_load(kr, &s)) != KD_NEXT
-        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT
-        || (rc = kd_credit_load(kr, iid, &credit, &inv)) != KD_NEXT
+    if ((rc = kd_whmcs_begin_write(kr)) != KD_NEXT
+        || (rc = kd_credit_load(kr, iid, &credit, &inv, &s)) != KD_NEXT
         || (rc = kd_credit_amount(kr, credit, &inv, &amount)) != KD_NEXT
         || (rc = kd_invoice_apply_credit(kr, &s, &inv, amount, &paid))
            != KD_NEXT) {

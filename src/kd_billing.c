@@ -34,11 +34,25 @@ const kd_stmt kd_stmts_billing[] = {
     {"kd_activity7",
      "INSERT INTO tblactivitylog (date, description, user, userid, ipaddr) "
      "VALUES (%s, %s, 'Client', %d, %s)", 0},
-    {"kd_invoice_credit",
-     "UPDATE tblinvoices SET credit = %s, total = %s, updated_at = %s "
-     "WHERE id = %d", 0},
-    {"kd_client_credit",
-     "UPDATE tblclients SET credit = credit - %s WHERE id = %d", 0},
+    /* Two lines in one round trip, ids in this order. */
+    {"kd_activity8_2",
+     "INSERT INTO tblactivitylog (date, description, user, userid, "
+     "user_id, admin_id, ipaddr) VALUES (%s, %s, 'Client', %d, %d, 0, %s), "
+     "(%s, %s, 'Client', %d, %d, 0, %s)", 1},
+    {"kd_activity7_2",
+     "INSERT INTO tblactivitylog (date, description, user, userid, ipaddr) "
+     "VALUES (%s, %s, 'Client', %d, %s), (%s, %s, 'Client', %d, %s)", 0},
+    /* Credit moved from the client to the invoice in one statement, on
+     * the two rows the caller locked; the second also marks it Paid. */
+    {"kd_credit_move",
+     "UPDATE tblclients c JOIN tblinvoices i ON i.id = %d "
+     "SET c.credit = c.credit - %s, i.credit = %s, i.total = %s, "
+     "i.updated_at = %s WHERE c.id = %d", 0},
+    {"kd_credit_move_paid",
+     "UPDATE tblclients c JOIN tblinvoices i ON i.id = %d "
+     "SET c.credit = c.credit - %s, i.credit = %s, i.total = %s, "
+     "i.status = 'Paid', i.datepaid = %s, i.invoicenum = %s, "
+     "i.updated_at = %s WHERE c.id = %d", 0},
     {"kd_credit_line",
      "INSERT INTO tblcredit (clientid, admin_id, date, description, "
      "amount, relid) VALUES (%d, 0, %s, %s, %s, 0)", 0},
@@ -48,9 +62,6 @@ const kd_stmt kd_stmts_billing[] = {
     {"kd_seq_next",
      "UPDATE tblconfiguration SET value = %s, updated_at = %s "
      "WHERE setting = 'SequentialInvoiceNumberValue'", 0},
-    {"kd_invoice_paid",
-     "UPDATE tblinvoices SET status = 'Paid', datepaid = %s, "
-     "invoicenum = %s, updated_at = %s WHERE id = %d", 0},
     {"kd_invoice_services",
      "SELECT h.id, h.nextduedate, " KD_TXT("h.billingcycle", 32)
      " FROM tblinvoiceitems i "
@@ -74,49 +85,56 @@ static int kd_on(const char *v)
                  || !strcasecmp(v, "yes") || !strcasecmp(v, "true"));
 }
 
+void kd_settings_init(kd_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->date_format = "DD/MM/YYYY";
+    s->sequential_format = "{NUMBER}";
+    s->auto_apply_credit = 1;
+}
+
+void kd_settings_set(kd_settings *s, const char *k, const char *v)
+{
+    if (!k || !v) {
+        return;
+    }
+    if (!strcmp(k, "DateFormat") && *v) {
+        s->date_format = v;
+    }
+    else if (!strcmp(k, "TaxEnabled")) {
+        s->tax_enabled = kd_on(v);
+    }
+    else if (!strcmp(k, "TaxType")) {
+        s->tax_inclusive = !strcasecmp(v, "Inclusive");
+    }
+    else if (!strcmp(k, "TaxL2Compound")) {
+        s->tax_l2_compound = kd_on(v);
+    }
+    else if (!strcmp(k, "NoAutoApplyCredit")) {
+        s->auto_apply_credit = !kd_on(v);
+    }
+    else if (!strcmp(k, "SequentialInvoiceNumbering")) {
+        s->sequential = kd_on(v);
+    }
+    else if (!strcmp(k, "SequentialInvoiceNumberFormat") && *v) {
+        s->sequential_format = v;
+    }
+    else if (!strcmp(k, "CancelInvoiceOnCancellation")) {
+        s->cancel_invoice = kd_on(v);
+    }
+}
+
 int kd_settings_load(kd_req *kr, kd_settings *s)
 {
     kd_rows *rows;
     int rc, i;
 
-    memset(s, 0, sizeof(*s));
-    s->date_format = "DD/MM/YYYY";
-    s->sequential_format = "{NUMBER}";
-    s->auto_apply_credit = 1;
+    kd_settings_init(s);
     if ((rc = kd_db_select(kr, "kd_settings", &rows, 0, NULL)) != KD_NEXT) {
         return rc;
     }
     for (i = 0; i < kd_rows_count(rows); i++) {
-        const char *k = kd_rows_get(rows, i, 0);
-        const char *v = kd_rows_get(rows, i, 1);
-
-        if (!k || !v) {
-            continue;
-        }
-        if (!strcmp(k, "DateFormat") && *v) {
-            s->date_format = v;
-        }
-        else if (!strcmp(k, "TaxEnabled")) {
-            s->tax_enabled = kd_on(v);
-        }
-        else if (!strcmp(k, "TaxType")) {
-            s->tax_inclusive = !strcasecmp(v, "Inclusive");
-        }
-        else if (!strcmp(k, "TaxL2Compound")) {
-            s->tax_l2_compound = kd_on(v);
-        }
-        else if (!strcmp(k, "NoAutoApplyCredit")) {
-            s->auto_apply_credit = !kd_on(v);
-        }
-        else if (!strcmp(k, "SequentialInvoiceNumbering")) {
-            s->sequential = kd_on(v);
-        }
-        else if (!strcmp(k, "SequentialInvoiceNumberFormat") && *v) {
-            s->sequential_format = v;
-        }
-        else if (!strcmp(k, "CancelInvoiceOnCancellation")) {
-            s->cancel_invoice = kd_on(v);
-        }
+        kd_settings_set(s, kd_rows_get(rows, i, 0), kd_rows_get(rows, i, 1));
     }
     return KD_NEXT;
 }
@@ -142,70 +160,32 @@ kd_date kd_today(kd_req *kr)
     return kd_date_local((time_t)apr_time_sec(kr->r->request_time));
 }
 
-int kd_activity(kd_req *kr, const char *description)
+/* One or two tblactivitylog lines for the caller, in one statement. */
+static int kd_activity_lines(kd_req *kr, const char *first,
+                             const char *second)
 {
-    const char *args[5];
+    const char *args[10];
     apr_pool_t *p = kr->r->pool;
+    int v8 = kr->caller.user_id > 0, n = v8 ? 5 : 4;
 
     args[0] = kd_now(kr);
-    args[1] = description;
+    args[1] = first;
     args[2] = kd_id(p, kr->caller.client_id);
-    if (kr->caller.user_id > 0) {
-        args[3] = kd_id(p, kr->caller.user_id);
-        args[4] = kr->r->useragent_ip;
-        return kd_db_exec(kr, "kd_activity8", NULL, 5, args);
+    args[3] = v8 ? kd_id(p, kr->caller.user_id) : kr->r->useragent_ip;
+    args[4] = kr->r->useragent_ip;
+    if (!second) {
+        return kd_db_exec(kr, v8 ? "kd_activity8" : "kd_activity7", NULL, n,
+                          args);
     }
-    args[3] = kr->r->useragent_ip;
-    return kd_db_exec(kr, "kd_activity7", NULL, 4, args);
+    memcpy(args + n, args, n * sizeof(*args));
+    args[n + 1] = second;
+    return kd_db_exec(kr, v8 ? "kd_activity8_2" : "kd_activity7_2", NULL,
+                      2 * n, args);
 }
 
-int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
-                            kd_invoice *inv, kd_cents amount, int *paid)
+int kd_activity(kd_req *kr, const char *description)
 {
-    apr_pool_t *p = kr->r->pool;
-    const char *args[5], *amt = kd_cents_str(p, amount);
-    kd_cents total;
-    char date[11];
-    kd_date today = kd_today(kr);
-    int rc;
-
-    /* updateInvoiceTotal: the credit comes off the total, never below 0 */
-    inv->credit += amount;
-    total = inv->subtotal + inv->tax + inv->tax2 - inv->credit;
-    inv->total = total < 0 ? 0 : total;
-
-    args[0] = kd_cents_str(p, inv->credit);
-    args[1] = kd_cents_str(p, inv->total);
-    args[2] = kd_now(kr);
-    args[3] = kd_id(p, inv->id);
-    if ((rc = kd_db_exec(kr, "kd_invoice_credit", NULL, 4, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    args[0] = amt;
-    args[1] = kd_id(p, inv->userid);
-    if ((rc = kd_db_exec(kr, "kd_client_credit", NULL, 2, args)) != KD_NEXT) {
-        return rc;
-    }
-    args[0] = kd_id(p, inv->userid);
-    args[1] = kd_date_str(date, &today);
-    args[2] = apr_psprintf(p, "Credit Applied to Invoice #" KD_I64,
-                           (apr_int64_t)inv->id);
-    args[3] = kd_cents_str(p, -amount);
-    if ((rc = kd_db_exec(kr, "kd_credit_line", NULL, 4, args)) != KD_NEXT) {
-        return rc;
-    }
-    rc = kd_activity(kr, apr_psprintf(p, "Credit Applied - Amount: %s - "
-                                      "Invoice ID: " KD_I64, amt,
-                                      (apr_int64_t)inv->id));
-    if (rc != KD_NEXT) {
-        return rc;
-    }
-    *paid = inv->total - inv->payments <= 0;
-    if (*paid) {
-        return kd_invoice_mark_paid(kr, s, inv);
-    }
-    return KD_NEXT;
+    return kd_activity_lines(kr, description, NULL);
 }
 
 /* SequentialInvoiceNumberFormat with {NUMBER} replaced, and the counter
@@ -240,34 +220,51 @@ static int kd_next_invoicenum(kd_req *kr, const kd_settings *s,
     return kd_db_exec(kr, "kd_seq_next", NULL, 2, args);
 }
 
-int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
+/* The client's credit down and the invoice's credit and total up (and,
+ * once paid, its status, datepaid and number: WHMCS writes the invoice
+ * twice, the rows end the same), then the tblcredit line. */
+static int kd_credit_write(kd_req *kr, const kd_invoice *inv,
+                           const char *amt, kd_cents amount, int paid)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *args[4], *num = inv->invoicenum ? inv->invoicenum : "";
-    kd_rows *rows;
-    int rc, i;
+    const char *args[8];
+    char date[11];
+    kd_date today = kd_today(kr);
+    int rc, n = 0;
 
-    if (s->sequential && !*num
-        && (rc = kd_next_invoicenum(kr, s, &num)) != KD_NEXT) {
-        return rc;
+    args[n++] = kd_id(p, inv->id);
+    args[n++] = amt;
+    args[n++] = kd_cents_str(p, inv->credit);
+    args[n++] = kd_cents_str(p, inv->total);
+    if (paid) {
+        args[n++] = kd_now(kr);                 /* datepaid */
+        args[n++] = inv->invoicenum;
     }
-    args[0] = kd_now(kr);
-    args[1] = num;
-    args[2] = args[0];
-    args[3] = kd_id(p, inv->id);
-    if ((rc = kd_db_exec(kr, "kd_invoice_paid", NULL, 4, args)) != KD_NEXT) {
-        return rc;
-    }
-    inv->status = "Paid";
-    inv->invoicenum = num;
-    rc = kd_activity(kr, apr_psprintf(p, "Invoice Marked Paid - Invoice ID: "
-                                      KD_I64, (apr_int64_t)inv->id));
+    args[n++] = kd_now(kr);
+    args[n++] = kd_id(p, inv->userid);
+    rc = kd_db_exec(kr, paid ? "kd_credit_move_paid" : "kd_credit_move",
+                    NULL, n, args);
     if (rc != KD_NEXT) {
         return rc;
     }
+    args[0] = kd_id(p, inv->userid);
+    args[1] = kd_date_str(date, &today);
+    args[2] = apr_psprintf(p, "Credit Applied to Invoice #" KD_I64,
+                           (apr_int64_t)inv->id);
+    args[3] = kd_cents_str(p, -amount);
+    return kd_db_exec(kr, "kd_credit_line", NULL, 4, args);
+}
 
-    /* makeHostingPayment: each service billed moves one cycle on, from
-     * its own next due date, with PHP's month arithmetic. */
+/* makeHostingPayment: each service billed moves one cycle on, from its
+ * own next due date, with PHP's month arithmetic; then what WHMCS does
+ * once an invoice is paid (kd_outbox.c). */
+static int kd_invoice_paid_services(kd_req *kr, const kd_invoice *inv)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *args[4];
+    kd_rows *rows;
+    int rc, i;
+
     args[0] = kd_id(p, inv->id);
     rc = kd_db_select(kr, "kd_invoice_services", &rows, 1, args);
     if (rc != KD_NEXT) {
@@ -292,8 +289,48 @@ int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s, kd_invoice *inv)
             return rc;
         }
     }
-    /* What WHMCS does once an invoice is paid (kd_outbox.c). */
     return kd_outbox_paid(kr, inv->id);
+}
+
+int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
+                            kd_invoice *inv, kd_cents amount, int *paid)
+{
+    apr_pool_t *p = kr->r->pool;
+    const char *amt = kd_cents_str(p, amount), *num;
+    kd_cents total;
+    int rc;
+
+    /* updateInvoiceTotal: the credit comes off the total, never below 0 */
+    inv->credit += amount;
+    total = inv->subtotal + inv->tax + inv->tax2 - inv->credit;
+    inv->total = total < 0 ? 0 : total;
+    *paid = inv->total - inv->payments <= 0;
+    if (*paid) {
+        /* Paid as WHMCS marks it: a sequential number when the
+         * installation uses them (tblconfiguration: last in the lock
+         * order, after the client and the invoice). */
+        num = inv->invoicenum ? inv->invoicenum : "";
+        if (s->sequential && !*num
+            && (rc = kd_next_invoicenum(kr, s, &num)) != KD_NEXT) {
+            return rc;
+        }
+        inv->status = "Paid";
+        inv->invoicenum = num;
+    }
+    if ((rc = kd_credit_write(kr, inv, amt, amount, *paid)) != KD_NEXT) {
+        return rc;
+    }
+    rc = kd_activity_lines(kr, apr_psprintf(p, "Credit Applied - Amount: "
+                                            "%s - Invoice ID: " KD_I64, amt,
+                                            (apr_int64_t)inv->id),
+                           *paid ? apr_psprintf(p, "Invoice Marked Paid - "
+                                                "Invoice ID: " KD_I64,
+                                                (apr_int64_t)inv->id)
+                                 : NULL);
+    if (rc != KD_NEXT || !*paid) {
+        return rc;
+    }
+    return kd_invoice_paid_services(kr, inv);
 }
 
 int kd_invoice_recalc(kd_req *kr, const kd_settings *s, kd_invoice *inv)

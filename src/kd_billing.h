@@ -40,6 +40,11 @@ typedef struct {
 
 /** Read the settings (one query). */
 int kd_settings_load(kd_req *kr, kd_settings *s);
+/** The settings WHMCS assumes when tblconfiguration has none. */
+void kd_settings_init(kd_settings *s);
+/** Setting k (a tblconfiguration name) to v, as read; NULL is ignored.
+ * s keeps v. */
+void kd_settings_set(kd_settings *s, const char *k, const char *v);
 /** t as WHMCS writes times: "YYYY-MM-DD HH:MM:SS", local time. */
 const char *kd_local_time(kd_req *kr, apr_time_t t);
 /** "YYYY-MM-DD HH:MM:SS" local time of the request. */
@@ -52,18 +57,14 @@ int kd_activity(kd_req *kr, const char *description);
  * Apply amount of the caller's credit to inv (both rows locked by the
  * caller): invoice credit and total, client credit, a tblcredit line,
  * the activity log, and, once nothing is left to pay, what WHMCS does
- * on payment.  *paid tells whether the invoice is now Paid.
+ * on payment: Paid with datepaid, a sequential number when the
+ * installation uses them, and each Hosting item's service due dates
+ * moved one billing cycle on; with KdataWhmcsApi, what WHMCS then does
+ * (its payment email, module creates) is queued (kd_outbox.h).  *paid
+ * tells whether the invoice is now Paid.
  */
 int kd_invoice_apply_credit(kd_req *kr, const kd_settings *s,
                             kd_invoice *inv, kd_cents amount, int *paid);
-/**
- * Mark inv Paid as WHMCS does: datepaid, a sequential number when the
- * installation uses them, and each Hosting item's service due dates
- * moved one billing cycle on.  With KdataWhmcsApi, what WHMCS then does
- * (its payment email, module creates) is queued (kd_outbox.h).
- */
-int kd_invoice_mark_paid(kd_req *kr, const kd_settings *s,
-                         kd_invoice *inv);
 /**
  * Recompute an invoice's totals from its items (updateInvoiceTotal),
  * after items were removed; inv must be locked.

@@ -104,12 +104,11 @@ static apr_uint32_t kd_missing_logged[KD_MISSING_SLOTS];
 
 static const kd_stmt *kd_stmt_find(const char *label, unsigned int *nth);
 
-/* Whether the connection is gone.  BEGIN and COMMIT fail with 1, not the
- * server's error number (apr_dbd_mysql passes on what mysql_autocommit
- * and mysql_commit return), so a connection lost just then (the
- * database killed under load) would look like any other error: a ping
- * that fails tells.  Only on the error path; with reconnect=0 a lost
- * connection fails it at once. */
+/* Whether the connection is gone: a failure whose number does not say
+ * so (a driver that answers 1 for anything) still is 503 when the
+ * connection was lost just then (the database killed under load): a
+ * ping that fails tells.  Only on the error path; with reconnect=0 a
+ * lost connection fails it at once. */
 static int kd_db_gone(kd_req *kr)
 {
     return apr_dbd_check_conn(kr->dbd->driver, kr->r->pool,
@@ -354,19 +353,30 @@ int kd_db_run(kd_req *kr, const char *label, int nargs, const char **args)
     return err;
 }
 
+/* A transaction statement, by text: 0 or the server's error.  BEGIN
+ * and COMMIT are sent as statements, one round trip each, rather than
+ * through apr_dbd_transaction_start/end, which switch autocommit off and
+ * back on around the COMMIT (three round trips) and, on the MySQL
+ * driver, answer any failure with 1 instead of the server's error. */
+static int kd_db_txn_query(kd_req *kr, const char *sql)
+{
+    int n = 0;
+
+    return apr_dbd_query(kr->dbd->driver, kr->dbd->handle, &n, sql);
+}
+
 /* Runs when r->pool is cleared: registered after mod_dbd's release
  * cleanup, so it runs first (kr->dbd is still the request's) and the
  * connection never goes back to the pool inside a transaction or
- * holding row locks. */
+ * holding row locks.  A ROLLBACK that fails means the connection is
+ * gone, and its server ends the transaction itself. */
 static apr_status_t kd_txn_cleanup(void *data)
 {
     kd_req *kr = data;
 
     if (kr->txn) {
-        apr_dbd_transaction_mode_set(kr->dbd->driver, kr->txn,
-                                     APR_DBD_TRANSACTION_ROLLBACK);
-        apr_dbd_transaction_end(kr->dbd->driver, NULL, kr->txn);
-        kr->txn = NULL;
+        kr->txn = 0;
+        kd_db_txn_query(kr, "ROLLBACK");
     }
     return APR_SUCCESS;
 }
@@ -383,28 +393,34 @@ int kd_db_begin(kd_req *kr)
                                   apr_pool_cleanup_null);
         kr->txn_cleanup = 1;
     }
-    err = apr_dbd_transaction_start(kr->dbd->driver, kr->r->pool,
-                                    kr->dbd->handle, &kr->txn);
-    if (err) {
-        kr->txn = NULL;
+    /* One open already goes on (START TRANSACTION would commit it). */
+    if (kr->txn) {
+        return KD_NEXT;
+    }
+    if ((err = kd_db_txn_query(kr, "START TRANSACTION"))) {
         return kd_db_fail(kr, "BEGIN", err);
     }
+    kr->txn = 1;
     return KD_NEXT;
 }
 
 int kd_db_commit(kd_req *kr)
 {
-    apr_dbd_transaction_t *txn = kr->txn;
     int err;
 
-    if (!txn) {
+    if (!kr->txn) {
         return KD_NEXT;
     }
-    kr->txn = NULL;
-    err = apr_dbd_transaction_end(kr->dbd->driver, kr->r->pool, txn);
-    if (err) {
-        return kd_db_fail(kr, "COMMIT", err);
+    /* A COMMIT that fails (the connection lost) is followed by a
+     * ROLLBACK of whatever the server left, so that what the request
+     * still runs (an Idempotency-Key freed) runs on its own. */
+    if ((err = kd_db_txn_query(kr, "COMMIT"))) {
+        int rc = kd_db_fail(kr, "COMMIT", err);
+
+        kd_db_rollback(kr);
+        return rc;
     }
+    kr->txn = 0;
     return KD_NEXT;
 }
 

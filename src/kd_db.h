@@ -85,15 +85,16 @@ void kd_db_rollback(kd_req *kr);
  *      invoice and service (rows it creates, which nothing else can be
  *      holding); one product per write, and no other write locks one;
  *   3. tblconfiguration's sequential invoice number, shared by every
- *      client, always last (kd_invoice_mark_paid).
+ *      client, always last (kd_invoice_apply_credit).
  * An Idempotency-Key is claimed before the write begins, in a
  * transaction of its own, and so holds no lock during it.
  */
-/** Begin a transaction, rolled back by a cleanup unless committed.
+/** Begin a transaction (START TRANSACTION: one round trip), rolled
+ * back by a cleanup unless committed; within one already open, nothing.
  * Writes begin through kd_whmcs_begin_write, which first checks that
  * the tables they use can roll back. */
 int kd_db_begin(kd_req *kr);
-/** Commit the open transaction. */
+/** Commit the open transaction (COMMIT: one round trip). */
 int kd_db_commit(kd_req *kr);
 /** The id the last INSERT on this connection created. */
 int kd_db_insert_id(kd_req *kr, long long *id);

@@ -148,7 +148,7 @@ typedef struct {
     kd_field *fields;
     apr_size_t nfields;
     ap_dbd_t *dbd;              /* NULL until kd_db_acquire */
-    apr_dbd_transaction_t *txn; /* open (kd_db_begin to kd_db_commit) */
+    int txn;                    /* open (kd_db_begin to kd_db_commit) */
     int txn_cleanup;            /* kd_db's rollback cleanup registered */
     kd_caller caller;
     struct kd_reply_hook *on_reply; /* recorders of the answer (kd_reply.h) */
