@@ -2,10 +2,11 @@
 # t/run-tests runs over every response the suite received): fed made-up
 # responses, it passes the ones openapi.yaml describes and names each
 # way the others differ (status, required header, header value,
-# Content-Type, body schema, a body on HEAD), with the route as the
-# module maps the path (mounts, a test's own server's mounts, escapes,
-# dot segments); and that the
-# document's examples match their schemas.  And the recorder
+# Content-Type, body schema, a body on HEAD; a text body as a string,
+# the other methods of /kdata-status as its x-kdata-other-methods),
+# with the route as the module maps the path (mounts, a test's own
+# server's mounts, escapes, dot segments); and that the document's
+# examples match their schemas.  And the recorder
 # (t/lib/KData/Record.pm) writes what a test receives.
 use strict;
 use warnings FATAL => 'all';
@@ -22,6 +23,9 @@ my %cc = ('Cache-Control' => 'no-store', 'Content-Type' => 'application/json');
 my $denied = '{"result":"error","messages":"Permission denied!"}';
 my $unavailable = '{"result":"error","message":'
     . '"Service temporarily unavailable, try again later"}';
+my $prom = 'text/plain; version=0.0.4; charset=utf-8';
+my %text = ('Content-Type' => 'text/plain; charset=utf-8');
+my $useget = "Method not allowed: use GET\n";
 
 # [method, path, status, headers, body, port]
 my @good = (
@@ -44,12 +48,21 @@ my @good = (
      '{"result":"success","orderid":7,"productids":"8","addonids":"",'
      . '"domainids":"","invoiceid":9}'],
     ['GET', '/status', 200, {'Content-Type' => 'text/plain'}, 'x', 9],
+    # the counters' own handler: text, GET only (x-kdata-other-methods)
+    ['GET', '/kdata-status', 200, {%cc, 'Content-Type' => $prom},
+     "# TYPE kdata_up gauge\nkdata_up 1\n"],
+    ['POST', '/kdata-status', 405, {%cc, %text, Allow => 'GET'}, $useget],
+    ['PROPFIND', '/kdata-status', 405, {%cc, %text, Allow => 'GET'},
+     $useget],
     # a server of the test's own, the API below /kd (see the mounts line)
     ['POST', '/kd/login', 401, {%cc},
      '{"result":"error","messages":"User not exists"}', 7],
     ['POST', '/login', 404, {'Content-Type' => 'text/html'}, '<html>', 7],
 );
 my @bad = (
+    [['DELETE', '/kdata-status', 405, {%cc, %text, Allow => 'POST'},
+      $useget],
+     "DELETE /kdata-status -> 405: header Allow: 'GET' was expected"],
     [['POST', '/api/v1/getproduct', 418, {%cc}, $denied],
      'POST /api/v1/getproduct -> 418: status not documented for POST'],
     [['POST', '/api/v1/getproduct', 503, {%cc}, $unavailable],
@@ -98,7 +111,7 @@ my @missed = grep {
     !grep { index($_, $want) == 0 } @lines;
 } @bad;
 is_deeply [map { $_->[1] } @missed], [], 'each mismatch named' or diag $out;
-my $count = "18 responses checked against $top/openapi.yaml, 8 mismatched,"
+my $count = "22 responses checked against $top/openapi.yaml, 9 mismatched,"
     . " 1 skipped (--skip-port), 1 outside the API's Location";
 like $out, qr/^# openapi: \Q$count\E$/m,
     'the count: checked, mismatched, skipped, outside the mounts';
