@@ -89,7 +89,7 @@ enum {
 /* The caller's and the invoice's columns, NULL (kd_getinvoice_all). */
 #define KD_GETINVOICE_NULLS \
     KD_CALLER_NULLS ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
-    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
 
 /* getinvoiceproduct: the caller, the service (h.id NULL: not theirs),
  * then its invoices, one row per Hosting line, found through WHMCS's
