@@ -9,7 +9,7 @@ use Encode ();
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 113, need_module 'kdata', 'dbd';
+plan tests => 115, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -459,8 +459,9 @@ SKIP: {
 
 # Several items and several payments: getinvoice reads them in one join
 # (each item once per payment), each comes back once, in id order, and
-# the balance counts every payment once.  An invoice whose join would
-# pass 64 rows (9 x 9) reads them again on their own: the same answer.
+# the balance counts every payment once.  A join that reaches 16 rows
+# (4 x 4, 9 x 9; 5 x 3 stays under) reads them again on their own
+# (ep_invoice.c, KD_GI_ROWS): the same answer.
 {
     my @made;
     my $invoice = sub {
@@ -517,10 +518,10 @@ SKIP: {
             . qq("ccgateway":false,"items":{"item":[$it]},"transactions":)
             . (@$pays ? qq({"transaction":[$tx]}}) : '""}');
     };
-    # 30.00 - (1.10 + 2.10 - 1.00 + 3.10) = 24.70; 9 payments: 30.00 -
-    # (1.10 + ... + 9.10 - 1.00) = -14.90.
-    for my $case ([3, 3, '24.70'], [9, 9, '-14.90'], [2, 0, '30.00'],
-                  [0, 3, '24.70']) {
+    # Balances: 30.00 - (1.10 + 2.10 - 1.00 + 3.10) = 24.70; with 4.10
+    # too: 20.60; 9 payments: 30.00 - (1.10 + ... + 9.10 - 1.00) = -14.90.
+    for my $case ([3, 3, '24.70'], [5, 3, '24.70'], [4, 4, '20.60'],
+                  [9, 9, '-14.90'], [2, 0, '30.00'], [0, 3, '24.70']) {
         my ($ni, $np, $balance) = @$case;
         my ($i, $items, $pays) = $invoice->($ni, $np);
         $res = call('getinvoice', { invoiceid => $i });
