@@ -9,7 +9,7 @@ use Encode ();
 use POSIX qw(strftime mktime);
 use JSON::PP ();
 
-plan tests => 109, need_module 'kdata', 'dbd';
+plan tests => 115, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $tok = mint(sub => 1, ($v8 ? (uid => 1) : ()));
@@ -455,4 +455,81 @@ SKIP: {
         { invoiceid => $big }))->{items}{item} };
     is_deeply [@d[1 .. 3]], [map { "$_ $long" } 1 .. 3],
         'getinvoice: a 15 KB reply, every line whole';
+}
+
+# Several items and several payments: getinvoice reads them in one join
+# (each item once per payment), each comes back once, in id order, and
+# the balance counts every payment once.  A join that reaches 16 rows
+# (4 x 4, 9 x 9; 5 x 3 stays under) reads them again on their own
+# (ep_invoice.c, KD_GI_ROWS): the same answer.
+{
+    my @made;
+    my $invoice = sub {
+        my ($nitems, $npays) = @_;
+        sql("INSERT INTO tblinvoices (userid, invoicenum, date, duedate, "
+            . "subtotal, credit, tax, tax2, total, status, paymentmethod, "
+            . "notes) VALUES (1, 'M-7', '2030-02-01', '2030-02-15', 30.00, "
+            . "0, 0, 0, 30.00, 'Unpaid', 'banktransfer', 'several')");
+        my $i = sql1('SELECT MAX(id) FROM tblinvoices');
+        push @made, $i;
+        for my $n (1 .. $nitems) {
+            sql("INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid,"
+                . " description, amount, taxed, duedate, paymentmethod, "
+                . "notes) VALUES ($i, 1, 'Hosting', $n, 'line $n', "
+                . "$n.25, $n % 2, '2030-02-01', 'banktransfer', '')");
+        }
+        for my $n (1 .. $npays) {
+            sql("INSERT INTO tblaccounts (userid, currency, gateway, date, "
+                . "description, amountin, fees, amountout, rate, transid, "
+                . "invoiceid, refundid) VALUES (1, 1, 'banktransfer', "
+                . "'2030-02-0$n 10:00:00', 'Invoice Payment', '$n.10', "
+                . "'0.05', " . ($n == 2 ? "'1.00'" : "'0.00'") . ", "
+                . "'1.00000', 'TX-$i-$n', $i, 0)");
+        }
+        my $items = sql("SELECT id FROM tblinvoiceitems WHERE invoiceid = $i"
+                        . " ORDER BY id");
+        my $pays = sql("SELECT id FROM tblaccounts WHERE invoiceid = $i "
+                       . "ORDER BY id");
+        return ($i, [map { $_->[0] } @$items], [map { $_->[0] } @$pays]);
+    };
+    my $body = sub {
+        my ($i, $items, $pays, $balance) = @_;
+        my $n = 0;
+        my $it = join ',', map { $n++; qq({"id":"$_","type":"Hosting",)
+            . qq("relid":"$n","description":"line $n","amount":"$n.25",)
+            . qq("taxed":") . ($n % 2) . '"}' } @$items;
+        $n = 0;
+        my $tx = join ',', map { $n++; qq({"id":"$_","userid":"1",)
+            . qq("currency":"1","gateway":"banktransfer",)
+            . qq("date":"2030-02-0$n 10:00:00",)
+            . qq("description":"Invoice Payment","amountin":"$n.10",)
+            . qq("fees":"0.05","amountout":")
+            . ($n == 2 ? '1.00' : '0.00') . qq(","rate":"1.00000",)
+            . qq("transid":"TX-$i-$n","invoiceid":"$i","refundid":"0"}) }
+            @$pays;
+        return qq({"result":"success","invoiceid":"$i","invoicenum":"M-7",)
+            . qq("userid":"1","date":"2030-02-01","duedate":"2030-02-15",)
+            . qq("datepaid":"0000-00-00 00:00:00",)
+            . qq("lastcaptureattempt":"0000-00-00 00:00:00",)
+            . qq("subtotal":"30.00","credit":"0.00","tax":"0.00",)
+            . qq("tax2":"0.00","total":"30.00","balance":"$balance",)
+            . qq("taxrate":"0.00","taxrate2":"0.00","status":"Unpaid",)
+            . qq("paymentmethod":"banktransfer","notes":"several",)
+            . qq("ccgateway":false,"items":{"item":[$it]},"transactions":)
+            . (@$pays ? qq({"transaction":[$tx]}}) : '""}');
+    };
+    # Balances: 30.00 - (1.10 + 2.10 - 1.00 + 3.10) = 24.70; with 4.10
+    # too: 20.60; 9 payments: 30.00 - (1.10 + ... + 9.10 - 1.00) = -14.90.
+    for my $case ([3, 3, '24.70'], [5, 3, '24.70'], [4, 4, '20.60'],
+                  [9, 9, '-14.90'], [2, 0, '30.00'], [0, 3, '24.70']) {
+        my ($ni, $np, $balance) = @$case;
+        my ($i, $items, $pays) = $invoice->($ni, $np);
+        $res = call('getinvoice', { invoiceid => $i });
+        is $res->content, $body->($i, $items, $pays, $balance),
+            "getinvoice: $ni items and $np payments, each once, exactly";
+    }
+    sql("DELETE FROM tblaccounts WHERE invoiceid IN (@{[join ',', @made]})");
+    sql("DELETE FROM tblinvoiceitems WHERE invoiceid IN "
+        . "(@{[join ',', @made]})");
+    sql("DELETE FROM tblinvoices WHERE id IN (@{[join ',', @made]})");
 }
