@@ -37,6 +37,8 @@ extern const kd_stmt kd_stmts_db[];
 /** The statements of every unit (NULL-terminated list of tables), at
  * configuration time. */
 void kd_db_statements(const kd_stmt *const *lists);
+/** How many statements that is: the most one connection can prepare. */
+int kd_db_statement_count(void);
 /** Acquire the request's pooled connection; 503 when there is none. */
 int kd_db_acquire(kd_req *kr);
 /**
