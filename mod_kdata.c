@@ -83,7 +83,8 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 
     /* secret_file, key, keylen, mac, issuer, opt_name and cache are
      * unset as apr_pcalloc leaves them (NULL, 0); so are api_url,
-     * api_cred_file, api_id and api_secret (no KdataWhmcsApi). */
+     * api_cred_file, api_id and api_secret (no KdataWhmcsApi), and
+     * pool_checked (kd_pool.c: not checked yet in this process). */
     conf->whmcs = kd_whmcs_make(p);
     conf->breaker = kd_breaker_make(p);
     conf->ttl = KD_UNSET;
@@ -111,6 +112,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 
     conf->whmcs = kd_whmcs_make(p);
     conf->breaker = kd_breaker_make(p);
+    conf->pool_checked = 0;     /* runtime state of this server's own */
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;
