@@ -963,6 +963,12 @@ static int kd_order_service(kd_order *o)
     return kd_db_insert_id(kr, &o->serviceid);
 }
 
+static const char *const kd_opt_labels[KD_OPT_MAX] = {
+    "kd_order_options1", "kd_order_options2", "kd_order_options3",
+    "kd_order_options4", "kd_order_options5", "kd_order_options6",
+    "kd_order_options7", "kd_order_options8"
+};
+
 /* The service's options as chosen, KD_OPT_MAX rows a statement, in
  * the options' order (the rows' ids follow it, as when WHMCS writes them
  * one by one). */
@@ -986,8 +992,7 @@ static int kd_order_service_options(kd_order *o)
             args[4 * k + 3] = apr_ltoa(p, opt->type == 3 || opt->type == 4
                                           ? opt->qty : 0);
         }
-        rc = kd_db_exec(kr, apr_psprintf(p, "kd_order_options%d", n), NULL,
-                        4 * n, args);
+        rc = kd_db_exec(kr, kd_opt_labels[n - 1], NULL, 4 * n, args);
         if (rc != KD_NEXT) {
             return rc;
         }

@@ -187,9 +187,10 @@ static int kd_db_find(kd_req *kr, const char *label,
     }
     /* The connection's own pool: the statement lives as long as it. */
     err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
-                          label, out);
+                          st->label, out);
     if (!err) {
-        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
+        /* The registry's label: label may live in the request's pool. */
+        apr_hash_set(dbd->prepared, st->label, APR_HASH_KEY_STRING, *out);
     }
     return err;
 }
