@@ -46,14 +46,8 @@ enum {                          /* kd_credit_invoice columns */
     "FOR UPDATE"
 #define KD_CC_CREDIT KD_CALLER_NCOLS
 
-/* The two settings paying an invoice uses (kd_billing.h), read with the
- * invoice, as subqueries: unlocked (tblconfiguration is last in the
- * lock order), and exact, where a per-process copy would number
- * invoices by a setting changed meanwhile. */
-#define KD_CREDIT_SETTING(name) \
-    "(SELECT " KD_TXT("value", 255) " FROM tblconfiguration " \
-    "WHERE setting = '" name "' LIMIT 1)"
-
+/* The two settings paying an invoice uses (kd_billing.h) are read with
+ * the invoice (KD_SETTING). */
 const kd_stmt kd_stmts_credit[] = {
     {"kd_credit_client7",
      KD_CREDIT_CLIENT(KD_CALLER_COLS7, KD_CALLER_FROM7), KD_STMT_OWN},
@@ -65,8 +59,8 @@ const kd_stmt kd_stmts_credit[] = {
      KD_TXT("status", 32) ", subtotal, credit, tax, tax2, "
      "total, taxrate, taxrate2, (SELECT COALESCE(SUM(amountin - amountout),"
      " 0) FROM tblaccounts WHERE invoiceid = i.id), "
-     KD_CREDIT_SETTING("SequentialInvoiceNumbering") ", "
-     KD_CREDIT_SETTING("SequentialInvoiceNumberFormat") " "
+     KD_SETTING("SequentialInvoiceNumbering") ", "
+     KD_SETTING("SequentialInvoiceNumberFormat") " "
      "FROM tblinvoices i WHERE id = %d FOR UPDATE", 0},
     {NULL, NULL, 0}
 };

@@ -16,6 +16,9 @@
 #include "apr_hash.h"
 #include "apr_atomic.h"
 
+#include <dlfcn.h>
+#include <limits.h>
+
 #include "mod_kdata.h"
 #include "kd_breaker.h"
 #include "kd_db.h"
@@ -240,9 +243,10 @@ static int kd_db_find(kd_req *kr, const char *label,
     }
     /* The connection's own pool: the statement lives as long as it. */
     err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
-                          label, out);
+                          st->label, out);
     if (!err) {
-        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
+        /* The registry's label: label may live in the request's pool. */
+        apr_hash_set(dbd->prepared, st->label, APR_HASH_KEY_STRING, *out);
     }
     return err;
 }
@@ -485,11 +489,59 @@ void kd_db_rollback(kd_req *kr)
     kd_txn_cleanup(kr);
 }
 
+/* The id an INSERT created, without a round trip: apr_dbd has no call
+ * for it, but the MySQL driver's native handle is the client library's
+ * MYSQL, whose mysql_insert_id() holds the id the server sent back with
+ * the statement's OK packet (prepared or not: libmariadb reads it for
+ * both, t/61-round-trips.t compares the ids answered with the rows).
+ * The function is looked up, not linked: apr_dbd loads its driver, and
+ * the client library the driver was built with, into the global scope
+ * (RTLD_GLOBAL), so this is the library that made the handle, with no
+ * build dependency of ours.  Any other driver, or no such symbol: NULL,
+ * and SELECT LAST_INSERT_ID() (a round trip) instead. */
+typedef unsigned long long (*kd_insert_id_fn)(void *mysql);
+
+static volatile void *kd_insert_id_sym;     /* the function, or &itself */
+
+static kd_insert_id_fn kd_native_insert_id(kd_req *kr)
+{
+    void *f = apr_atomic_casptr(&kd_insert_id_sym, NULL, NULL);
+    void *self;
+
+    if (!f) {
+        if (!strcmp(apr_dbd_name(kr->dbd->driver), "mysql")
+            && (self = dlopen(NULL, RTLD_NOW))) {
+            f = dlsym(self, "mysql_insert_id");
+            dlclose(self);
+        }
+        if (!f) {
+            f = (void *)&kd_insert_id_sym;
+        }
+        apr_atomic_casptr(&kd_insert_id_sym, f, NULL);
+    }
+    return f == (void *)&kd_insert_id_sym ? NULL : (kd_insert_id_fn)f;
+}
+
 int kd_db_insert_id(kd_req *kr, long long *id)
 {
+    kd_insert_id_fn native;
+    unsigned long long v;
+    void *mysql;
     kd_rows *rows;
     int rc;
 
+    if (!kr->dbd) {
+        return kd_internal(kr);
+    }
+    native = kd_native_insert_id(kr);
+    if (native && (mysql = apr_dbd_native_handle(kr->dbd->driver,
+                                                 kr->dbd->handle))) {
+        v = native(mysql);
+        if (v > 0 && v <= (unsigned long long)LLONG_MAX) {
+            *id = (long long)v;
+            return KD_NEXT;
+        }
+    }
     rc = kd_db_select(kr, "kd_last_insert_id", &rows, 0, NULL);
     if (rc != KD_NEXT) {
         return rc;

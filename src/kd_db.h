@@ -98,7 +98,8 @@ void kd_db_rollback(kd_req *kr);
 int kd_db_begin(kd_req *kr);
 /** Commit the open transaction (COMMIT: one round trip). */
 int kd_db_commit(kd_req *kr);
-/** The id the last INSERT on this connection created. */
+/** The id the last INSERT on this connection created: the driver's,
+ * without a round trip, where it can tell (kd_db.c). */
 int kd_db_insert_id(kd_req *kr, long long *id);
 
 int kd_rows_count(const kd_rows *rows);
