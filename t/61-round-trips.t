@@ -22,7 +22,7 @@ use KData::Test;
 use IO::Handle ();
 use IPC::Open2 ();
 
-plan tests => 14, need_module 'kdata', 'dbd';
+plan tests => 17, need_module 'kdata', 'dbd';
 
 my $v8 = schema_flavour() ne 'whmcs7';
 my $C = 6101;
@@ -35,7 +35,8 @@ setting(SequentialInvoiceNumbering => '');
 sql("UPDATE tblclients SET credit = 90000000.00 WHERE id = $C");
 
 my @names = qw(Questions Com_stmt_prepare Com_admin_commands
-               Com_stmt_execute Com_begin Com_commit Com_set_option);
+               Com_stmt_execute Com_begin Com_commit Com_set_option
+               Created_tmp_disk_tables);
 my $spid = IPC::Open2::open2(my $sout, my $sin, KData::Test::kd_db(), 'sql',
                              $ENV{KD_DB_DIR}, $ENV{KD_DB_NAME}, '-N', '-B',
                              '-n');
@@ -57,11 +58,13 @@ sub delta {
 }
 
 # What one status read adds to the next one's Questions.
-my $own;
+my ($own, $owntmp);
 for (1 .. 5) {
     my $d = delta(status(), status());
     next if $d->{Com_set_option} || $d->{Com_admin_commands};
     $own = $d->{Questions} if !defined $own || $d->{Questions} < $own;
+    $owntmp = $d->{Created_tmp_disk_tables}
+        if !defined $owntmp || $d->{Created_tmp_disk_tables} < $owntmp;
 }
 is $own, 1, 'one status read counts 1';
 
@@ -74,10 +77,14 @@ sub order {
 
 # The least round trips of a few runs of $call (which returns the
 # response, after $prepare, which is not measured), in windows nothing
-# else ran in (above).
+# else ran in (above); and the fewest temporary tables on disk the
+# server made for one (a materialized derived table with a TEXT column
+# goes to disk: applycredit's caller check did that on every call).
+our $disk;
 sub least {
     my ($call, $prepare) = @_;
     my ($best, $seen, $clean) = (undef, undef, 0);
+    $disk = undef;
     for my $try (1 .. 15) {
         my @arg = $prepare ? $prepare->() : ();
         my $s0 = status();
@@ -87,6 +94,8 @@ sub least {
         diag join ' ', map { "$_=$d->{$_}" } @names;
         next if $d->{Com_set_option};
         my $n = $d->{Questions} - $own + $d->{Com_admin_commands};
+        my $t = $d->{Created_tmp_disk_tables} - $owntmp;
+        $disk = $t if !defined $disk || $t < $disk;
         if (!defined $best || $n < $best) {
             ($best, $seen) = ($n, json_of($res));
         }
@@ -110,11 +119,15 @@ sub trips {
 my ($n, $body) = trips({});
 is $body->{invoicepaid}, 'true', 'paid in full';
 is $n, 10, "paid in full: $n round trips";
+# One is left on the paid path (not the caller check, not the
+# multi-table UPDATE: both measured; not traced further yet).  It was 2.
+is $disk, 1, 'paid in full: one temporary table on disk';
 
 # Part of it: no services, one activity line.  (It was 12.)
 ($n, $body) = trips({ amount => '1.00' });
 is $body->{invoicepaid}, 'false', 'part paid';
 is $n, 8, "part paid: $n round trips";
+is $disk, 0, 'part paid: no temporary table on disk (it was 1)';
 
 # With an Idempotency-Key the caller is checked before the key is
 # claimed (kd_idem.h), and the key costs its own statements: what is
@@ -181,6 +194,7 @@ is_deeply rows_of($body), [8, 'Unpaid', $body->{orderid},
                            $body->{invoiceid}, $body->{productids}],
     'not paid: the ids answered are the rows written';
 is $n, 11, "addorder, not paid: $n round trips";
+is $disk, 0, 'addorder, not paid: no temporary table on disk';
 
 # Paid from the client's credit: and what paying does (kd_billing.c):
 # client and invoice in one UPDATE, the tblcredit line, both activity
