@@ -36,6 +36,7 @@
 #include "kd_jwt.h"
 #include "kd_metrics.h"
 #include "kd_outbox.h"
+#include "kd_pool.h"
 #include "kd_reply.h"
 #include "kd_throttle.h"
 #include "kd_verified.h"
@@ -64,6 +65,7 @@
 #define KD_DEFAULT_API_BACKOFF  30      /* ... 30 s, 60 s, 120 s ... */
 #define KD_DEFAULT_API_BACKOFF_MAX 3600 /* ... at most an hour apart */
 #define KD_DEFAULT_API_TIMEOUT  10
+#define KD_DEFAULT_CLUSTER_HOSTS 1
 
 /* The seed's field and response keys; the default display names are
  * those of the seed's own invoice lines. */
@@ -81,7 +83,8 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
 
     /* secret_file, key, keylen, mac, issuer, opt_name and cache are
      * unset as apr_pcalloc leaves them (NULL, 0); so are api_url,
-     * api_cred_file, api_id and api_secret (no KdataWhmcsApi). */
+     * api_cred_file, api_id and api_secret (no KdataWhmcsApi), and
+     * pool_checked (kd_pool.c: not checked yet in this process). */
     conf->whmcs = kd_whmcs_make(p);
     conf->breaker = kd_breaker_make(p);
     conf->ttl = KD_UNSET;
@@ -97,6 +100,7 @@ static void *kd_create_srv_conf(apr_pool_t *p, server_rec *s)
     conf->api_backoff = KD_UNSET;
     conf->api_backoff_max = KD_UNSET;
     conf->api_timeout = KD_UNSET;
+    conf->cluster_hosts = KD_UNSET;
     return conf;
 }
 
@@ -108,6 +112,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 
     conf->whmcs = kd_whmcs_make(p);
     conf->breaker = kd_breaker_make(p);
+    conf->pool_checked = 0;     /* runtime state of this server's own */
     if (add->key) {
         conf->secret_file = add->secret_file;
         conf->key = add->key;
@@ -152,6 +157,7 @@ static void *kd_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     conf->api_backoff = KD_MERGE(api_backoff);
     conf->api_backoff_max = KD_MERGE(api_backoff_max);
     conf->api_timeout = KD_MERGE(api_timeout);
+    conf->cluster_hosts = KD_MERGE(cluster_hosts);
     return conf;
 }
 
@@ -260,6 +266,9 @@ static void kd_srv_defaults(kd_srv_conf *c)
     }
     if (c->api_timeout == KD_UNSET) {
         c->api_timeout = KD_DEFAULT_API_TIMEOUT;
+    }
+    if (c->cluster_hosts == KD_UNSET) {
+        c->cluster_hosts = KD_DEFAULT_CLUSTER_HOSTS;
     }
 }
 
@@ -722,6 +731,10 @@ static const command_rec kd_cmds[] = {
     AP_INIT_TAKE1("KdataWhmcsApiTimeout", kd_set_int,
                   KD_SRV(api_timeout, 2, 120), RSRC_CONF,
                   "Seconds one call to WHMCS may take (default 10)"),
+    AP_INIT_TAKE1("KdataClusterHosts", kd_set_int,
+                  KD_SRV(cluster_hosts, 1, 10000), RSRC_CONF,
+                  "Apache hosts sharing this server's database, for the "
+                  "check of its prepared-statement limit (default 1)"),
     {NULL}
 };
 
@@ -884,7 +897,8 @@ static int kd_metrics_init(apr_pool_t *pconf, server_rec *s)
 
 /**** hooks ****/
 
-/* Every statement of every unit, registered with mod_dbd at start-up. */
+/* Every statement of every unit: kd_db.c prepares each on a connection
+ * when that connection first runs it. */
 static const kd_stmt *const kd_all_stmts[] = {
     kd_stmts_db, kd_stmts_auth, kd_stmts_login, kd_stmts_product,
     kd_stmts_billing, kd_stmts_order, kd_stmts_credit, kd_stmts_invoice,
@@ -990,6 +1004,7 @@ static void kd_register_hooks(apr_pool_t *p)
     ap_hook_handler(kd_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kd_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     kd_breaker_register_hooks();
+    kd_pool_register_hooks();
 }
 
 module AP_MODULE_DECLARE_DATA kdata_module = {

@@ -48,19 +48,32 @@ CREATE TABLE IF NOT EXISTS `mod_kdata_idempotency` (
 -- email resolved to ('u:' tblusers.id on WHMCS 8, 'c:' tblclients.id on
 -- WHMCS 7), never by the typed spelling.  Only login attempts on real
 -- accounts create rows, so no flood of other traffic can reset them.
--- `held` counts the password checks in flight (each admitted under the
--- row's lock only while the bucket could still take its failure), so
--- parallel guesses on any number of hosts cannot pass the limit.
+-- (A table made by an earlier version also has the columns `held` and
+-- `held_until`; they are no longer used and may stay.)
 CREATE TABLE IF NOT EXISTS `mod_kdata_login_failures` (
   `account` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   `level` bigint(20) NOT NULL COMMENT 'failures x 1000 at `at`',
   `at` bigint(20) NOT NULL COMMENT 'microseconds since the epoch',
-  `held` int(10) unsigned NOT NULL DEFAULT 0 COMMENT 'checks in flight',
-  `held_until` bigint(20) NOT NULL DEFAULT 0
-    COMMENT 'microseconds; older holds are presumed dead',
   `expires` int(10) unsigned NOT NULL,
   PRIMARY KEY (`account`),
   KEY `expires` (`expires`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- The password checks in flight per account, one row per slot (at most
+-- 16), each admitted under the account row's lock only while the bucket
+-- could still take its failure, so parallel guesses on any number of
+-- hosts cannot pass the limit.  A check deletes its row at its verdict;
+-- one that never comes (a process killed, the database gone) leaves a
+-- row that stops counting at its own `until`, whatever the account's
+-- other logins do.  Rows go with their account's row.
+CREATE TABLE IF NOT EXISTS `mod_kdata_login_holds` (
+  `account` varchar(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `slot` tinyint(3) unsigned NOT NULL,
+  `until` bigint(20) NOT NULL
+    COMMENT 'microseconds; a hold older than this is presumed dead',
+  PRIMARY KEY (`account`, `slot`),
+  CONSTRAINT `mod_kdata_login_holds_account` FOREIGN KEY (`account`)
+    REFERENCES `mod_kdata_login_failures` (`account`) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 -- The outbox (KdataWhmcsApi): what WHMCS itself must still do after a

@@ -33,40 +33,32 @@ enum {                          /* kd_credit_invoice columns */
 };
 
 /* The caller's client, locked, with the caller checked in the same
- * round trip (kd_auth.h's KD_CALLER_*).  The check is a derived table:
- * MariaDB locks the rows of the tables named in the SELECT that says
- * FOR UPDATE, not those of its derived tables or subqueries (even once
- * the optimizer merges them; LIMIT 1 keeps this one apart anyway), so
- * the caller's WHMCS 8 user and link rows are read as any read does,
- * never locked: they are not in the lock order (kd_db.h), and a login
- * writes them.  t/61-round-trips.t holds them locked and pays. */
-#define KD_CREDIT_CLIENT(cols, from) \
-    "SELECT x.*, c.credit FROM (SELECT " cols " FROM " from \
-    " WHERE c.id = %d LIMIT 1) x JOIN tblclients c ON c.id = %d " \
+ * round trip (kd_auth.h's KD_CALLER_LOCKED*: the user and its link are
+ * subqueries naming c, read unlocked and only once c's row is held).
+ * It was a derived table joined to the client: MariaDB materialized it
+ * in a temporary table on disk on every call, and ran it before the
+ * lock wait, so later plain reads of the transaction saw a snapshot
+ * from before the wait.  t/61-round-trips.t counts the disk tables. */
+#define KD_CREDIT_CLIENT(caller) \
+    "SELECT " caller ", c.credit FROM tblclients c WHERE c.id = %d " \
     "FOR UPDATE"
 #define KD_CC_CREDIT KD_CALLER_NCOLS
 
-/* The two settings paying an invoice uses (kd_billing.h), read with the
- * invoice, as subqueries: unlocked (tblconfiguration is last in the
- * lock order), and exact, where a per-process copy would number
- * invoices by a setting changed meanwhile. */
-#define KD_CREDIT_SETTING(name) \
-    "(SELECT " KD_TXT("value", 255) " FROM tblconfiguration " \
-    "WHERE setting = '" name "' LIMIT 1)"
-
+/* The two settings paying an invoice uses (kd_billing.h) are read with
+ * the invoice (KD_SETTING). */
 const kd_stmt kd_stmts_credit[] = {
     {"kd_credit_client7",
-     KD_CREDIT_CLIENT(KD_CALLER_COLS7, KD_CALLER_FROM7), KD_STMT_OWN},
+     KD_CREDIT_CLIENT(KD_CALLER_LOCKED7), KD_STMT_OWN},
     {"kd_credit_client8",
-     KD_CREDIT_CLIENT(KD_CALLER_COLS8, KD_CALLER_FROM8),
+     KD_CREDIT_CLIENT(KD_CALLER_LOCKED8),
      KD_STMT_WHMCS8 | KD_STMT_OWN},
     {"kd_credit_invoice",
      "SELECT userid, " KD_TXT("invoicenum", 255) ", "
      KD_TXT("status", 32) ", subtotal, credit, tax, tax2, "
      "total, taxrate, taxrate2, (SELECT COALESCE(SUM(amountin - amountout),"
      " 0) FROM tblaccounts WHERE invoiceid = i.id), "
-     KD_CREDIT_SETTING("SequentialInvoiceNumbering") ", "
-     KD_CREDIT_SETTING("SequentialInvoiceNumberFormat") " "
+     KD_SETTING("SequentialInvoiceNumbering") ", "
+     KD_SETTING("SequentialInvoiceNumberFormat") " "
      "FROM tblinvoices i WHERE id = %d FOR UPDATE", 0},
     {NULL, NULL, 0}
 };
@@ -75,17 +67,15 @@ const kd_stmt kd_stmts_credit[] = {
  * as kd_auth_allowed): the first statement of the transaction. */
 static int kd_credit_client(kd_req *kr, kd_cents *credit)
 {
-    const char *args[4];
+    const char *args[5];
     kd_rows *rows;
     int rc, v8, n;
 
     if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    n = kd_auth_bind(kr, v8, args);
+    n = kd_auth_bind_locked(kr, v8, args);
     args[n++] = kd_id(kr->r->pool, kr->caller.client_id);
-    args[n] = args[n - 1];
-    n++;
     rc = kd_db_select(kr, v8 ? "kd_credit_client8" : "kd_credit_client7",
                       &rows, n, args);
     if (rc != KD_NEXT || (rc = kd_auth_from_rows(kr, rows, 0)) != KD_NEXT) {

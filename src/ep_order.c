@@ -15,6 +15,11 @@
  * the product's row lock: parallel orders never sell more than there is.
  * kd_ep_addorder runs as steps over one kd_order: parse, admit, load,
  * price, write, settle, reply.
+ * Round trips are most of what an order costs (issue 16): everything it
+ * reads comes in two statements after BEGIN (the client, locked; the
+ * product with the rest), the ids it creates come from the driver, and
+ * the options go in one INSERT, so a plain order is 11 round trips
+ * (t/61-round-trips.t lists them).
  */
 
 #include "apr_strings.h"
@@ -47,46 +52,96 @@
 #define KD_RECURRING 6
 
 enum {                          /* kd_order_client columns */
-    KD_OC_STATUS = 0, KD_OC_CURRENCY, KD_OC_GATEWAY, KD_OC_TAXEXEMPT,
+    KD_OC_CALLER = 0,           /* KD_CALLER_NCOLS of them */
+    KD_OC_CURRENCY = KD_CALLER_NCOLS, KD_OC_GATEWAY, KD_OC_TAXEXEMPT,
     KD_OC_CREDIT, KD_OC_STATE, KD_OC_COUNTRY
 };
-enum {                          /* kd_order_product columns */
-    KD_OP_ORDERS = 0, KD_OP_OLDEST, KD_OP_ID, KD_OP_NAME, KD_OP_PAYTYPE,
-    KD_OP_TAX, KD_OP_CURID, KD_OP_PREFIX, KD_OP_SUFFIX, KD_OP_FORMAT,
-    KD_OP_STOCK, KD_OP_PRICES
+enum {                          /* kd_order_product columns: the product */
+    KD_OP_SETTINGS = 0,         /* KD_SETTINGS_NCOLS of them */
+    KD_OP_ORDERS = KD_SETTINGS_NCOLS, KD_OP_OLDEST, KD_OP_NUMBER_USED,
+    KD_OP_FIELDS, KD_OP_GATEWAY, KD_OP_RATE1, KD_OP_RATE2, KD_OP_ID,
+    KD_OP_NAME, KD_OP_PAYTYPE, KD_OP_TAX, KD_OP_CURID, KD_OP_PREFIX,
+    KD_OP_SUFFIX, KD_OP_FORMAT, KD_OP_STOCK, KD_OP_AUTOSETUP, KD_OP_PRICES,
+    KD_OP_NCOLS = KD_OP_PRICES + 12
 };
-enum {                          /* kd_order_options columns */
-    KD_OO_ID = 0, KD_OO_NAME, KD_OO_TYPE, KD_OO_QMIN, KD_OO_QMAX,
+enum {                          /* then one option's sub-option a row */
+    KD_OO_ID = KD_OP_NCOLS, KD_OO_NAME, KD_OO_TYPE, KD_OO_QMIN, KD_OO_QMAX,
     KD_OO_HIDDEN, KD_OO_SUBID, KD_OO_SUBNAME, KD_OO_SUBHIDDEN, KD_OO_PRICES
 };
 
+/* The client's row, locked, with the caller checked in the same round
+ * trip (kd_auth.h, KD_CALLER_LOCKED*): its first statement. */
+#define KD_ORDER_CLIENT(caller) \
+    "SELECT " caller ", c.currency, " KD_TXT("c.defaultgateway", 255) \
+    ", c.taxexempt, c.credit, " KD_TXT("c.state", 255) ", " \
+    KD_TXT("c.country", 64) " FROM tblclients c WHERE c.id = %d FOR UPDATE"
+
+/* The most specific tax rule of a level for the client's location. */
+#define KD_ORDER_RATE(level) \
+    "(SELECT taxrate FROM tbltax WHERE level = " level " " \
+    "AND (country = %s OR country = '') AND (state = %s OR state = '') " \
+    "ORDER BY country = '', state = '', id LIMIT 1) AS rate" level ", "
+
+/* One row of tblhostingconfigoptions, and 2, 4 of them. */
+#define KD_OPT_ROW "(%d, %d, %d, %d)"
+#define KD_OPT_ROW2 KD_OPT_ROW ", " KD_OPT_ROW
+#define KD_OPT_ROW4 KD_OPT_ROW2 ", " KD_OPT_ROW2
+#define KD_OPT_INSERT \
+    "INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) " \
+    "VALUES "
+/* The most rows one statement writes (kd_order_service_options). */
+#define KD_OPT_MAX 8
+
 const kd_stmt kd_stmts_order[] = {
-    {"kd_order_client",
-     "SELECT status, currency, " KD_TXT("defaultgateway", 255) ", "
-     "taxexempt, credit, " KD_TXT("state", 255) ", " KD_TXT("country", 64)
-     " FROM tblclients WHERE id = %d FOR UPDATE", 0},
-    /* The client's orders in the order limit's window (how many, and how
-     * far into the window the oldest is), then the product in the
-     * client's currency, or the installation's default one.  The orders
-     * are counted here, in the first plain read after the client's row
-     * was locked, so the count includes every order of the client that
-     * committed before: one order at a time per client, on any number of
-     * hosts, and nothing outside the database to flush. */
+    {"kd_order_client7", KD_ORDER_CLIENT(KD_CALLER_LOCKED7), KD_STMT_OWN},
+    {"kd_order_client8", KD_ORDER_CLIENT(KD_CALLER_LOCKED8),
+     KD_STMT_WHMCS8 | KD_STMT_OWN},
+    /* Everything else the order reads, in the second statement after the
+     * client's lock (the first plain read: kd_auth.h): the settings; the
+     * client's orders in the order limit's window (how many, and how
+     * far into the window the oldest is), counted here so that the count
+     * includes every order of the client that committed before (one
+     * order at a time per client, on any number of hosts, and nothing
+     * outside the database to flush); whether the order number drawn is
+     * taken; whether the product has custom fields; the payment gateway
+     * (the client's default when it is one, else the first); the
+     * client's tax rates; the product in the client's currency, or the
+     * installation's default one.  All of it once, in the derived
+     * table p; then each of the product's configurable options' sub-
+     * options, a row each (none: one row of NULLs), after p's columns
+     * (kd_db_select_common). */
     {"kd_order_product",
-     "SELECT (SELECT COUNT(*) FROM tblorders WHERE userid = %d "
-     "AND date > %s), (SELECT TIMESTAMPDIFF(SECOND, %s, MIN(date)) "
-     "FROM tblorders WHERE userid = %d AND date > %s), p.id, "
-     KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16) ", p.tax, cur.id, "
-     KD_TXT("cur.prefix", 64) ", "
+     "SELECT p.*, o.id, " KD_TXT("o.optionname", 255) ", "
+     KD_TXT("o.optiontype", 8) ", o.qtyminimum, o.qtymaximum, o.hidden, "
+     "s.id, " KD_TXT("s.optionname", 255) ", s.hidden, "
+     KD_PRICE_COLS("opr") " FROM (SELECT " KD_SETTINGS_COLS
+     "(SELECT COUNT(*) FROM tblorders WHERE userid = %d "
+     "AND date > %s) AS orders, (SELECT TIMESTAMPDIFF(SECOND, %s, "
+     "MIN(date)) FROM tblorders WHERE userid = %d AND date > %s) AS oldest, "
+     "(SELECT COUNT(*) FROM tblorders WHERE ordernum = %s) AS taken, "
+     "(SELECT COUNT(*) FROM tblcustomfields WHERE type = 'product' "
+     "AND relid = p.id) AS `fields`, "
+     "(SELECT " KD_TXT("gateway", 255) " FROM tblpaymentgateways "
+     "WHERE setting = 'name' ORDER BY gateway = %s DESC, `order`, id "
+     "LIMIT 1) AS gateway, " KD_ORDER_RATE("1") KD_ORDER_RATE("2")
+     "p.id, " KD_TXT("p.name", 255) ", " KD_TXT("p.paytype", 16) ", p.tax, "
+     "cur.id AS curid, " KD_TXT("cur.prefix", 64) ", "
      KD_TXT("cur.suffix", 64) ", cur.format, p.stockcontrol, "
-     KD_PRICE_COLS("pr") " "
+     KD_TXT("p.autosetup", 16) ", " KD_PRICE_COLS("pr") " "
      "FROM tblproducts p JOIN tblcurrencies cur ON cur.id = COALESCE("
      "(SELECT id FROM tblcurrencies WHERE id = %d), "
      "(SELECT id FROM tblcurrencies ORDER BY `default` DESC, id LIMIT 1)) "
      "LEFT JOIN tblpricing pr ON pr.type = 'product' "
      "AND pr.currency = cur.id AND pr.relid = p.id "
      "WHERE p.name = %s AND p.hidden = 0 AND p.retired = 0 "
-     "ORDER BY p.id, pr.id LIMIT 1", 0},
+     "ORDER BY p.id, pr.id LIMIT 1) p "
+     "LEFT JOIN (tblproductconfiglinks l "
+     "JOIN tblproductconfigoptions o ON o.gid = l.gid "
+     "JOIN tblproductconfigoptionssub s ON s.configid = o.id) "
+     "ON l.pid = p.id "
+     "LEFT JOIN tblpricing opr ON opr.type = 'configoptions' "
+     "AND opr.currency = p.curid AND opr.relid = s.id "
+     "ORDER BY o.`order`, o.id, s.sortorder, s.id", 0},
     /* The stock of a product whose stock WHMCS counts, locked until the
      * transaction ends (kd_db.h: the client first, then this). */
     {"kd_order_stock",
@@ -94,27 +149,7 @@ const kd_stmt kd_stmts_order[] = {
      0},
     {"kd_order_stock_take",
      "UPDATE tblproducts SET qty = qty - 1 WHERE id = %d", 0},
-    {"kd_order_options",
-     "SELECT o.id, " KD_TXT("o.optionname", 255) ", "
-     KD_TXT("o.optiontype", 8) ", o.qtyminimum, o.qtymaximum, o.hidden, "
-     "s.id, " KD_TXT("s.optionname", 255) ", s.hidden, "
-     KD_PRICE_COLS("pr") " "
-     "FROM tblproductconfiglinks l "
-     "JOIN tblproductconfigoptions o ON o.gid = l.gid "
-     "JOIN tblproductconfigoptionssub s ON s.configid = o.id "
-     "LEFT JOIN tblpricing pr ON pr.type = 'configoptions' "
-     "AND pr.currency = %d AND pr.relid = s.id "
-     "WHERE l.pid = %d ORDER BY o.`order`, o.id, s.sortorder, s.id", 0},
-    /* The client's default gateway when it is one, else the first. */
-    {"kd_order_gateway",
-     "SELECT " KD_TXT("gateway", 255) " FROM tblpaymentgateways "
-     "WHERE setting = 'name' "
-     "ORDER BY gateway = %s DESC, `order`, id LIMIT 1", 0},
-    /* The most specific rule of each level for the client's location. */
-    {"kd_order_tax",
-     "SELECT level, taxrate FROM tbltax WHERE level IN (1, 2) "
-     "AND (country = %s OR country = '') AND (state = %s OR state = '') "
-     "ORDER BY level, country = '', state = '', id", 0},
+    /* Another order number, when the one drawn was taken. */
     {"kd_order_ordernum",
      "SELECT COUNT(*) FROM tblorders WHERE ordernum = %s", 0},
     {"kd_order_invoice",
@@ -145,9 +180,19 @@ const kd_stmt kd_stmts_order[] = {
      "updated_at) VALUES (%d, %d, %d, 0, %s, %s, %s, %s, %s, %s, %s, %s, "
      "'Pending', '', '', '', '', 0, '', 0, '0000-00-00', '', '', %s, %s, "
      "%s, %s)", 0},
-    {"kd_order_option",
-     "INSERT INTO tblhostingconfigoptions (relid, configid, optionid, qty) "
-     "VALUES (%d, %d, %d, %d)", 0},
+    /* The service's options, up to KD_OPT_MAX rows a statement: one
+     * statement for most products (a fixed number of arguments each, so
+     * one for each count of rows, prepared on a connection when it first
+     * writes that many). */
+    {"kd_order_options1", KD_OPT_INSERT KD_OPT_ROW, 0},
+    {"kd_order_options2", KD_OPT_INSERT KD_OPT_ROW2, 0},
+    {"kd_order_options3", KD_OPT_INSERT KD_OPT_ROW2 ", " KD_OPT_ROW, 0},
+    {"kd_order_options4", KD_OPT_INSERT KD_OPT_ROW4, 0},
+    {"kd_order_options5", KD_OPT_INSERT KD_OPT_ROW4 ", " KD_OPT_ROW, 0},
+    {"kd_order_options6", KD_OPT_INSERT KD_OPT_ROW4 ", " KD_OPT_ROW2, 0},
+    {"kd_order_options7",
+     KD_OPT_INSERT KD_OPT_ROW4 ", " KD_OPT_ROW2 ", " KD_OPT_ROW, 0},
+    {"kd_order_options8", KD_OPT_INSERT KD_OPT_ROW4 ", " KD_OPT_ROW4, 0},
     {"kd_order_customfields",
      "INSERT INTO tblcustomfieldsvalues (fieldid, relid, value, created_at, "
      "updated_at) SELECT id, %d, '', %s, %s FROM tblcustomfields "
@@ -283,6 +328,10 @@ static void kd_group_options(kd_order *o)
 {
     int i, n = kd_rows_count(o->opts);
 
+    /* A product without options: its one row has none. */
+    if (n == 1 && !kd_rows_get(o->opts, 0, KD_OO_ID)) {
+        n = 0;
+    }
     o->options = apr_pcalloc(o->p, sizeof(kd_option) * (n + 1));
     for (i = 0; i < n; i++) {
         const char *id = kd_rows_get(o->opts, i, KD_OO_ID);
@@ -479,24 +528,37 @@ static int kd_check_name(const char *v, apr_size_t max, int dots)
     return 1;
 }
 
-/* A random ten-digit order number not used yet (WHMCS's ordernum). */
-static int kd_ordernum(kd_req *kr, const char **out)
+/* A random ten-digit order number (WHMCS's ordernum). */
+static int kd_ordernum_draw(kd_req *kr, const char **out)
 {
     unsigned char rnd[8];
     unsigned long long v;
+
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        return kd_internal(kr);
+    }
+    memcpy(&v, rnd, sizeof(v));
+    *out = apr_psprintf(kr->r->pool, "%" APR_UINT64_T_FMT,
+                        (apr_uint64_t)(1000000000ULL + v % 9000000000ULL));
+    return KD_NEXT;
+}
+
+/* An order number not used yet: the one drawn in load, checked there
+ * (kd_order_product), or, one time in billions, others drawn and
+ * checked one by one. */
+static int kd_ordernum(kd_order *o)
+{
+    kd_req *kr = o->kr;
     kd_rows *rows;
     int rc, tries;
 
+    if (!strcmp(kd_rows_get(o->product, 0, KD_OP_NUMBER_USED), "0")) {
+        return KD_NEXT;
+    }
     for (tries = 0; tries < 5; tries++) {
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            return kd_internal(kr);
-        }
-        memcpy(&v, rnd, sizeof(v));
-        *out = apr_psprintf(kr->r->pool, "%" APR_UINT64_T_FMT,
-                            (apr_uint64_t)(1000000000ULL
-                                           + v % 9000000000ULL));
-        rc = kd_db_select(kr, "kd_order_ordernum", &rows, 1, out);
-        if (rc != KD_NEXT) {
+        if ((rc = kd_ordernum_draw(kr, &o->ordernum)) != KD_NEXT
+            || (rc = kd_db_select(kr, "kd_order_ordernum", &rows, 1,
+                                  &o->ordernum)) != KD_NEXT) {
             return rc;
         }
         if (!strcmp(kd_rows_get(rows, 0, 0), "0")) {
@@ -556,43 +618,53 @@ static int kd_order_parse(kd_order *o)
     return KD_NEXT;
 }
 
-/* admit: the caller and its Idempotency-Key (the order limit is counted
- * in load, under the client's lock). */
+/* admit: with an Idempotency-Key, the caller, checked before the key is
+ * claimed (kd_idem.h); without one, the caller is checked only with the
+ * client's lock (kd_order_client).  The order limit is counted in load,
+ * under that lock. */
 static int kd_order_admit(kd_order *o)
 {
     kd_req *kr = o->kr;
     int rc;
 
+    o->v8 = kr->caller.user_id > 0;
+    if (!apr_table_get(kr->r->headers_in, "Idempotency-Key")) {
+        return KD_NEXT;
+    }
     if ((rc = kd_auth_client(kr)) != KD_NEXT) {
         return rc;
     }
     if (!kd_auth_allowed(kr)) {
         return kd_denied(kr);
     }
-    o->v8 = kr->caller.user_id > 0;
     return kd_idem_begin(kr, "addorder");
 }
 
-/* The client's row, locked until the transaction ends: two orders of one
- * client run one after the other. */
+/* The client's row, locked until the transaction ends (two orders of one
+ * client run one after the other), and the caller checked with it (401
+ * as kd_auth_client, 403 as kd_auth_allowed): the first statement of the
+ * transaction. */
 static int kd_order_client(kd_order *o)
 {
     kd_req *kr = o->kr;
-    const char *args[1];
-    int rc;
+    const char *args[5];
+    int rc, v8, n;
 
-    args[0] = kd_id(o->p, kr->caller.client_id);
-    if ((rc = kd_db_select(kr, "kd_order_client", &o->client, 1, args))
-        != KD_NEXT) {
+    if ((rc = kd_auth_v8(kr, &v8)) != KD_NEXT) {
         return rc;
     }
-    if (kd_rows_count(o->client) != 1) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00702)
-                      "client " KD_I64 " vanished during the order",
-                      (apr_int64_t)kr->caller.client_id);
-        return kd_internal(kr);
+    n = kd_auth_bind_locked(kr, v8, args);
+    args[n++] = kd_id(o->p, kr->caller.client_id);
+    rc = kd_db_select(kr, v8 ? "kd_order_client8" : "kd_order_client7",
+                      &o->client, n, args);
+    if (rc != KD_NEXT
+        || (rc = kd_auth_from_rows(kr, o->client, KD_OC_CALLER)) != KD_NEXT) {
+        return rc;
     }
-    if (!strcmp(kd_rows_get(o->client, 0, KD_OC_STATUS), "Closed")) {
+    if (!kd_auth_allowed(kr)) {
+        return kd_denied(kr);
+    }
+    if (kr->caller.status && !strcmp(kr->caller.status, "Closed")) {
         return kd_error(kr, HTTP_CONFLICT, "message",
                         "Unable to add order when client status is Closed");
     }
@@ -630,23 +702,34 @@ static int kd_order_limit(kd_order *o)
 static int kd_order_product(kd_order *o)
 {
     kd_req *kr = o->kr;
-    const char *args[7], *paytype, *since;
+    const char *args[13], *paytype, *since;
     int rc;
 
     since = kd_local_time(kr, kr->r->request_time
                               - apr_time_from_sec(kr->dconf->order_window));
-    args[0] = args[3] = kd_id(o->p, kr->caller.client_id);
-    args[1] = args[2] = args[4] = since;
-    args[5] = kd_rows_get(o->client, 0, KD_OC_CURRENCY);
-    args[6] = o->product_name;
-    if ((rc = kd_db_select(kr, "kd_order_product", &o->product, 7, args))
-        != KD_NEXT) {
+    if ((rc = kd_ordernum_draw(kr, &o->ordernum)) != KD_NEXT) {
         return rc;
     }
-    if (kd_rows_count(o->product) != 1) {
+    args[0] = args[3] = kd_id(o->p, kr->caller.client_id);
+    args[1] = args[2] = args[4] = since;
+    args[5] = o->ordernum;
+    args[6] = kd_rows_get(o->client, 0, KD_OC_GATEWAY);
+    args[7] = args[9] = kd_rows_get(o->client, 0, KD_OC_COUNTRY);
+    args[8] = args[10] = kd_rows_get(o->client, 0, KD_OC_STATE);
+    args[11] = kd_rows_get(o->client, 0, KD_OC_CURRENCY);
+    args[12] = o->product_name;
+    if ((rc = kd_db_select_common(kr, "kd_order_product", &o->product, 13,
+                                  args, KD_OP_NCOLS)) != KD_NEXT) {
+        return rc;
+    }
+    if (kd_rows_count(o->product) < 1) {
         return kd_error(kr, HTTP_BAD_REQUEST, "messages",
                         "Product not exists");
     }
+    o->opts = o->product;
+    kd_settings_from_row(&o->s, o->product, 0, KD_OP_SETTINGS);
+    o->gateway = kd_rows_get(o->product, 0, KD_OP_GATEWAY);
+    o->gateway = o->gateway ? o->gateway : "";
     if ((rc = kd_order_limit(o)) != KD_NEXT) {
         return rc;
     }
@@ -716,19 +799,12 @@ static int kd_order_stock(kd_order *o)
     return KD_NEXT;
 }
 
-/* The product's configurable options, and what the order chose. */
+/* What the order chose of the product's configurable options. */
 static int kd_order_options(kd_order *o)
 {
     kd_req *kr = o->kr;
-    const char *args[2];
     int rc, k;
 
-    args[0] = kd_rows_get(o->product, 0, KD_OP_CURID);
-    args[1] = kd_rows_get(o->product, 0, KD_OP_ID);
-    if ((rc = kd_db_select(kr, "kd_order_options", &o->opts, 2, args))
-        != KD_NEXT) {
-        return rc;
-    }
     kd_group_options(o);
     for (k = 0; k < KD_OPT_COUNT; k++) {
         const char *want = kd_arg(kr, kd_opts[k].field);
@@ -740,70 +816,45 @@ static int kd_order_options(kd_order *o)
     return KD_NEXT;
 }
 
-/* load: the settings; then, in the transaction, the client, the product
- * (and its stock, when counted), its options and the payment gateway. */
+/* load: in the transaction, the client (locked, the caller checked),
+ * then in one statement the product, its options, the settings and the
+ * rest (kd_order_product), and the product's stock when counted. */
 static int kd_order_load(kd_order *o)
 {
-    kd_req *kr = o->kr;
-    const char *args[1];
-    kd_rows *rows;
     int rc;
 
-    if ((rc = kd_settings_load(kr, &o->s)) != KD_NEXT
-        || (rc = kd_whmcs_begin_write(kr)) != KD_NEXT
+    if ((rc = kd_whmcs_begin_write(o->kr)) != KD_NEXT
         || (rc = kd_order_client(o)) != KD_NEXT
         || (rc = kd_order_product(o)) != KD_NEXT
-        || (rc = kd_order_stock(o)) != KD_NEXT
-        || (rc = kd_order_options(o)) != KD_NEXT) {
+        || (rc = kd_order_stock(o)) != KD_NEXT) {
         return rc;
     }
-    args[0] = kd_rows_get(o->client, 0, KD_OC_GATEWAY);
-    if ((rc = kd_db_select(kr, "kd_order_gateway", &rows, 1, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    o->gateway = kd_rows_count(rows) ? kd_rows_get(rows, 0, 0) : "";
-    return KD_NEXT;
+    return kd_order_options(o);
 }
 
 /* The client's tax rates (the invoice records them, taxed line or not)
  * and the tax on the line, per WHMCS's updateInvoiceTotal. */
-static int kd_order_tax(kd_order *o)
+static void kd_order_tax(kd_order *o)
 {
-    kd_req *kr = o->kr;
-    const char *args[2];
-    kd_rows *rows;
-    int rc, i;
-
     o->tax.net = o->first;
     o->tax.tax1 = o->tax.tax2 = 0;
     o->rate1 = o->rate2 = 0;
     if (!o->s.tax_enabled
         || strcmp(kd_rows_get(o->client, 0, KD_OC_TAXEXEMPT), "0")) {
-        return KD_NEXT;
+        return;
     }
-    args[0] = kd_rows_get(o->client, 0, KD_OC_COUNTRY);
-    args[1] = kd_rows_get(o->client, 0, KD_OC_STATE);
-    if ((rc = kd_db_select(kr, "kd_order_tax", &rows, 2, args)) != KD_NEXT) {
-        return rc;
-    }
-    for (i = kd_rows_count(rows) - 1; i >= 0; i--) {
-        long long *rate = strcmp(kd_rows_get(rows, i, 0), "1") ? &o->rate2
-                                                               : &o->rate1;
-
-        kd_rate_parse(kd_rows_get(rows, i, 1), rate);   /* best last */
-    }
+    kd_rate_parse(kd_rows_get(o->product, 0, KD_OP_RATE1), &o->rate1);
+    kd_rate_parse(kd_rows_get(o->product, 0, KD_OP_RATE2), &o->rate2);
     if (o->taxed) {
         o->tax = kd_money_tax(o->first, o->rate1, o->rate2,
                               o->s.tax_inclusive, o->s.tax_l2_compound);
     }
-    return KD_NEXT;
 }
 
 /* price: the cycle's price and setup fee, each option's, and the tax. */
 static int kd_order_price(kd_order *o)
 {
-    int col = o->cycle->price_col, rc, i;
+    int col = o->cycle->price_col, i;
 
     if (col >= 0) {
         kd_cents price = kd_price_at(o->product, 0,
@@ -822,9 +873,7 @@ static int kd_order_price(kd_order *o)
     }
     o->taxed = o->s.tax_enabled
                && !strcmp(kd_rows_get(o->product, 0, KD_OP_TAX), "1");
-    if ((rc = kd_order_tax(o)) != KD_NEXT) {
-        return rc;
-    }
+    kd_order_tax(o);
     o->total = o->tax.net + o->tax.tax1 + o->tax.tax2;
     return KD_NEXT;
 }
@@ -919,32 +968,56 @@ static int kd_order_service(kd_order *o)
     return kd_db_insert_id(kr, &o->serviceid);
 }
 
-/* The service's options as chosen, and its (empty) custom fields. */
+static const char *const kd_opt_labels[KD_OPT_MAX] = {
+    "kd_order_options1", "kd_order_options2", "kd_order_options3",
+    "kd_order_options4", "kd_order_options5", "kd_order_options6",
+    "kd_order_options7", "kd_order_options8"
+};
+
+/* The service's options as chosen, KD_OPT_MAX rows a statement, in
+ * the options' order (the rows' ids follow it, as when WHMCS writes them
+ * one by one). */
 static int kd_order_service_options(kd_order *o)
 {
     kd_req *kr = o->kr;
     apr_pool_t *p = o->p;
-    const char *args[4];
-    int rc, i;
+    const char *args[4 * KD_OPT_MAX], *sid = kd_id(p, o->serviceid);
+    int rc, i, n;
 
-    for (i = 0; i < o->noptions; i++) {
-        const kd_option *opt = &o->options[i];
+    for (i = 0; i < o->noptions; i += n) {
+        int k;
 
-        args[0] = kd_id(p, o->serviceid);
-        args[1] = opt->id;
-        args[2] = kd_rows_get(o->opts, opt->chosen, KD_OO_SUBID);
-        args[3] = apr_ltoa(p, opt->type == 3 || opt->type == 4 ? opt->qty
-                                                               : 0);
-        if ((rc = kd_db_exec(kr, "kd_order_option", NULL, 4, args))
-            != KD_NEXT) {
+        n = o->noptions - i < KD_OPT_MAX ? o->noptions - i : KD_OPT_MAX;
+        for (k = 0; k < n; k++) {
+            const kd_option *opt = &o->options[i + k];
+
+            args[4 * k] = sid;
+            args[4 * k + 1] = opt->id;
+            args[4 * k + 2] = kd_rows_get(o->opts, opt->chosen, KD_OO_SUBID);
+            args[4 * k + 3] = apr_ltoa(p, opt->type == 3 || opt->type == 4
+                                          ? opt->qty : 0);
+        }
+        rc = kd_db_exec(kr, kd_opt_labels[n - 1], NULL, 4 * n, args);
+        if (rc != KD_NEXT) {
             return rc;
         }
     }
-    args[0] = kd_id(p, o->serviceid);
+    return KD_NEXT;
+}
+
+/* The service's (empty) custom fields, when its product has any. */
+static int kd_order_fields(kd_order *o)
+{
+    const char *args[4];
+
+    if (!strcmp(kd_rows_get(o->product, 0, KD_OP_FIELDS), "0")) {
+        return KD_NEXT;
+    }
+    args[0] = kd_id(o->p, o->serviceid);
     args[1] = o->now;
     args[2] = o->now;
     args[3] = kd_rows_get(o->product, 0, KD_OP_ID);
-    return kd_db_exec(kr, "kd_order_customfields", NULL, 4, args);
+    return kd_db_exec(o->kr, "kd_order_customfields", NULL, 4, args);
 }
 
 /* One unit of the product's stock, locked since load, as WHMCS takes
@@ -1000,12 +1073,13 @@ static int kd_order_write(kd_order *o)
     kd_date_str(o->today_s, &o->today);
     o->now = kd_now(kr);
     desc = kd_describe(o);
-    if ((rc = kd_ordernum(kr, &o->ordernum)) != KD_NEXT
+    if ((rc = kd_ordernum(o)) != KD_NEXT
         || (rc = kd_order_invoice(o)) != KD_NEXT
         || (rc = kd_order_row(o)) != KD_NEXT
         || (rc = kd_order_service(o)) != KD_NEXT
         || (rc = kd_order_take_stock(o)) != KD_NEXT
         || (rc = kd_order_service_options(o)) != KD_NEXT
+        || (rc = kd_order_fields(o)) != KD_NEXT
         || (rc = kd_order_item(o, desc)) != KD_NEXT) {
         return rc;
     }
@@ -1018,7 +1092,7 @@ static int kd_order_write(kd_order *o)
     }
     return kd_outbox_order(kr, o->orderid, o->ordernum, o->invoiceid,
                            o->serviceid,
-                           kd_rows_get(o->product, 0, KD_OP_ID),
+                           kd_rows_get(o->product, 0, KD_OP_AUTOSETUP),
                            kd_cents_str(o->p, o->total), o->gateway);
 }
 

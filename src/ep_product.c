@@ -36,11 +36,11 @@ enum {
 };
 
 #define KD_GETPRODUCT_COLS \
-    ", h.id, " KD_DATE("h.regdate") ", " KD_DATE("h.nextduedate") ", " \
-    "h.domainstatus, " \
-    KD_TXT("h.domain", 255) ", " KD_TXT("h.dedicatedip", 255) ", " \
-    KD_TXT("h.assignedips", 8192) ", " KD_TXT("h.billingcycle", 32) ", " \
-    KD_TXT("h.username", 255) ", hc.configid, hc.optionid, hc.qty "
+    ", h.id, " KD_STR("h.regdate", 19) ", " KD_STR("h.nextduedate", 19) \
+    ", h.domainstatus, " \
+    KD_STR("h.domain", 255) ", " KD_STR("h.dedicatedip", 255) ", " \
+    KD_STR("h.assignedips", 8192) ", " KD_STR("h.billingcycle", 32) ", " \
+    KD_STR("h.username", 255) ", hc.configid, hc.optionid, hc.qty "
 #define KD_GETPRODUCT_JOINS \
     " LEFT JOIN tblhosting h ON h.id = %d AND h.userid = c.id " \
     "LEFT JOIN tblhostingconfigoptions hc ON hc.relid = h.id " \

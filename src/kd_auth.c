@@ -60,6 +60,15 @@ int kd_auth_bind(const kd_req *kr, int v8, const char **args)
     return 1;
 }
 
+int kd_auth_bind_locked(const kd_req *kr, int v8, const char **args)
+{
+    if (kd_auth_bind(kr, v8, args) == 1) {
+        return 1;
+    }
+    args[2] = args[3] = args[1];
+    return 4;
+}
+
 void kd_auth_fingerprint(const kd_req *kr, const char *hash, char *out)
 {
     unsigned char mac[32];

@@ -33,12 +33,39 @@ extern const kd_stmt kd_stmts_auth[];
 #define KD_CALLER_FROM8 \
     "tblclients c LEFT JOIN tblusers_clients uc ON uc.client_id = c.id " \
     "AND uc.auth_user_id = %d LEFT JOIN tblusers u ON u.id = uc.auth_user_id"
+/* The caller's columns in a statement that locks the client "c" (FOR
+ * UPDATE) and reads no other table in its FROM: everything else is a
+ * scalar subquery that names c, which MariaDB reads without locking (the
+ * WHMCS 8 user and link: a login writes them; they are not in kd_db.h's
+ * lock order) and only once it holds c's row.  A subquery that does not
+ * name the outer row is run while the statement is optimized, before
+ * the lock is granted, and the transaction's snapshot is taken then
+ * (measured on MariaDB 10.11): reads after a wait for the lock would
+ * miss what the holder committed.  Hence the revocation check's
+ * "c.id IS NOT NULL".  ep_order.c counts orders on that snapshot;
+ * t/54-order-limit.t pins it.  Arguments: kd_auth_bind_locked. */
+#define KD_CALLER_REVOKED_LOCKED \
+    "EXISTS (SELECT 1 FROM mod_kdata_revoked WHERE jti = %s " \
+    "AND c.id IS NOT NULL), "
+#define KD_CALLER_LINK8(col) \
+    "(SELECT " col " FROM tblusers_clients uc WHERE uc.client_id = c.id " \
+    "AND uc.auth_user_id = %d LIMIT 1)"
+#define KD_CALLER_LOCKED7 KD_CALLER_REVOKED_LOCKED \
+    "c.status, " KD_TXT("c.password", 255) ", 1, NULL"
+#define KD_CALLER_LOCKED8 KD_CALLER_REVOKED_LOCKED "c.status, " \
+    "(SELECT u.password FROM tblusers_clients uc JOIN tblusers u " \
+    "ON u.id = uc.auth_user_id WHERE uc.client_id = c.id " \
+    "AND uc.auth_user_id = %d LIMIT 1), " KD_CALLER_LINK8("uc.owner") ", " \
+    KD_CALLER_LINK8(KD_TXT("uc.permissions", 1024))
 /* The caller's columns' place in a UNION's other branches. */
 #define KD_CALLER_NULLS "NULL, NULL, NULL, NULL, NULL"
 
 /** The caller columns' arguments into args (the token id, and the user
  * id when v8); @return how many. */
 int kd_auth_bind(const kd_req *kr, int v8, const char **args);
+/** kd_auth_bind for KD_CALLER_LOCKED*: the token id, and the user id
+ * three times when v8; @return how many. */
+int kd_auth_bind_locked(const kd_req *kr, int v8, const char **args);
 /** Verify the bearer token (no database); 401 on failure. */
 int kd_auth_token(kd_req *kr);
 /** Load the caller's client (and user link); 401 when gone. */

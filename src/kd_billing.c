@@ -139,6 +139,23 @@ int kd_settings_load(kd_req *kr, kd_settings *s)
     return KD_NEXT;
 }
 
+#define KD_SETTING_NAME(name) name,
+static const char *const kd_setting_names[KD_SETTINGS_NCOLS] = {
+    KD_SETTINGS_LIST(KD_SETTING_NAME)
+};
+
+void kd_settings_from_row(kd_settings *s, const kd_rows *rows, int i,
+                          int col)
+{
+    int k;
+
+    kd_settings_init(s);
+    for (k = 0; k < KD_SETTINGS_NCOLS; k++) {
+        kd_settings_set(s, kd_setting_names[k], kd_rows_get(rows, i,
+                                                            col + k));
+    }
+}
+
 const char *kd_local_time(kd_req *kr, apr_time_t t)
 {
     apr_time_exp_t tm;

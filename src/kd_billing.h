@@ -38,8 +38,32 @@ typedef struct {
     kd_cents payments;              /* sum of tblaccounts in - out */
 } kd_invoice;
 
+/* One tblconfiguration setting as a scalar subquery of a statement that
+ * reads it with other things (one round trip fewer than kd_settings_load):
+ * read as any plain read, never locked (tblconfiguration is last in the
+ * lock order), and exact, where a per-process copy would act on a
+ * setting changed meanwhile. */
+#define KD_SETTING(name) \
+    "(SELECT " KD_TXT("value", 255) " FROM tblconfiguration " \
+    "WHERE setting = '" name "' LIMIT 1)"
+/* Every setting of kd_settings, in kd_settings_from_row's order: X is
+ * called with each name. */
+#define KD_SETTINGS_LIST(X) \
+    X("DateFormat") X("TaxEnabled") X("TaxType") X("TaxL2Compound") \
+    X("NoAutoApplyCredit") X("SequentialInvoiceNumbering") \
+    X("SequentialInvoiceNumberFormat") X("CancelInvoiceOnCancellation")
+#define KD_SETTINGS_NCOLS 8
+/* All of them as columns, each followed by ", ", each named after its
+ * setting (a derived table needs its columns named). */
+#define KD_SETTING_COL(name) KD_SETTING(name) " AS `" name "`, "
+#define KD_SETTINGS_COLS KD_SETTINGS_LIST(KD_SETTING_COL)
+
 /** Read the settings (one query). */
 int kd_settings_load(kd_req *kr, kd_settings *s);
+/** The settings from the KD_SETTINGS_COLS columns from col on, in row
+ * i of rows (initialised first). */
+void kd_settings_from_row(kd_settings *s, const kd_rows *rows, int i,
+                          int col);
 /** The settings WHMCS assumes when tblconfiguration has none. */
 void kd_settings_init(kd_settings *s);
 /** Setting k (a tblconfiguration name) to v, as read; NULL is ignored.

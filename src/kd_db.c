@@ -6,14 +6,18 @@
  * statement is prepared by label (see kd_stmt in kd_db.h); results
  * are copied into r->pool and always drained, so the connection goes
  * back to the pool clean.  Errors that mean "the database is not there"
- * (gone, lost, lock wait timeout) become 503 with Retry-After; any
- * other failure is logged with the driver's text and answered with a
- * plain 500, since SQL and driver text never go into a body.
+ * (gone, lost, lock wait timeout, its limit on prepared statements
+ * reached) become 503 with Retry-After; any other failure is logged
+ * with the driver's text and answered with a plain 500, since SQL and
+ * driver text never go into a body.
  */
 
 #include "apr_strings.h"
 #include "apr_hash.h"
 #include "apr_atomic.h"
+
+#include <dlfcn.h>
+#include <limits.h>
 
 #include "mod_kdata.h"
 #include "kd_breaker.h"
@@ -48,6 +52,20 @@ void kd_db_statements(const kd_stmt *const *lists)
 {
     kd_lists = lists;
     kd_dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+int kd_db_statement_count(void)
+{
+    const kd_stmt *const *list;
+    const kd_stmt *st;
+    int n = 0;
+
+    for (list = kd_lists; list && *list; list++) {
+        for (st = *list; st->label; st++) {
+            n++;
+        }
+    }
+    return n;
 }
 
 int kd_db_acquire(kd_req *kr)
@@ -104,6 +122,44 @@ static apr_uint32_t kd_missing_logged[KD_MISSING_SLOTS];
 
 static const kd_stmt *kd_stmt_find(const char *label, unsigned int *nth);
 
+/* MariaDB's ER_MAX_PREPARED_STMT_COUNT_REACHED. */
+#define KD_ER_PREPARED_LIMIT 1461
+
+/* When this process last said the server's limit on prepared statements
+ * is reached (seconds): one line a minute, not one per request. */
+static apr_uint32_t kd_limit_logged;
+
+/* A statement new to this connection cannot be prepared: the database
+ * server holds as many as max_prepared_stmt_count allows, counted over
+ * every connection of every Apache host that uses it.  That is not this
+ * request's fault, nor the connection's: 503 as for a database that
+ * cannot be reached, and the same connection prepares it on a later
+ * request once statements are freed (idle connections closed after
+ * DBDExptime, here or on another host) or the limit is raised.  A
+ * write's transaction rolls back with the request (kd_txn_cleanup). */
+static int kd_db_limit(kd_req *kr, const char *label, const char *msg)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(kr->r->request_time);
+    apr_uint32_t last = apr_atomic_read32(&kd_limit_logged);
+    int n;
+
+    if (now - last >= 60
+        && apr_atomic_cas32(&kd_limit_logged, now, last) == last) {
+        n = kd_db_statement_count();
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, kr->r, KDLOGNO(00309)
+                      "%s cannot be prepared: %s; the database server's "
+                      "max_prepared_stmt_count is reached, and what needs "
+                      "a statement its connection has not prepared yet "
+                      "answers 503 until statements are freed or the "
+                      "limit is raised.  Each connection prepares up to "
+                      "%d: keep hosts x processes x DBDMax x %d <= "
+                      "max_prepared_stmt_count (conf/kdata.conf)", label,
+                      msg ? msg : "too many prepared statements", n, n);
+    }
+    kd_metrics_why(kr, KD_WHY_DB_ERROR);
+    return kd_unavailable(kr);
+}
+
 /* Whether the connection is gone: a failure whose number does not say
  * so (a driver that answers 1 for anything) still is 503 when the
  * connection was lost just then (the database killed under load): a
@@ -123,6 +179,9 @@ static int kd_db_fail(kd_req *kr, const char *label, int err)
     apr_uint32_t last, *slot;
     unsigned int nth;
 
+    if (err == KD_ER_PREPARED_LIMIT) {
+        return kd_db_limit(kr, label, msg);
+    }
     st = kd_stmt_find(label, &nth);
     if (err == 1146 && st && (st->flags & KD_STMT_OWN)) { /* no table */
         slot = &kd_missing_logged[nth % KD_MISSING_SLOTS];
@@ -184,9 +243,10 @@ static int kd_db_find(kd_req *kr, const char *label,
     }
     /* The connection's own pool: the statement lives as long as it. */
     err = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql,
-                          label, out);
+                          st->label, out);
     if (!err) {
-        apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *out);
+        /* The registry's label: label may live in the request's pool. */
+        apr_hash_set(dbd->prepared, st->label, APR_HASH_KEY_STRING, *out);
     }
     return err;
 }
@@ -429,11 +489,59 @@ void kd_db_rollback(kd_req *kr)
     kd_txn_cleanup(kr);
 }
 
+/* The id an INSERT created, without a round trip: apr_dbd has no call
+ * for it, but the MySQL driver's native handle is the client library's
+ * MYSQL, whose mysql_insert_id() holds the id the server sent back with
+ * the statement's OK packet (prepared or not: libmariadb reads it for
+ * both, t/61-round-trips.t compares the ids answered with the rows).
+ * The function is looked up, not linked: apr_dbd loads its driver, and
+ * the client library the driver was built with, into the global scope
+ * (RTLD_GLOBAL), so this is the library that made the handle, with no
+ * build dependency of ours.  Any other driver, or no such symbol: NULL,
+ * and SELECT LAST_INSERT_ID() (a round trip) instead. */
+typedef unsigned long long (*kd_insert_id_fn)(void *mysql);
+
+static volatile void *kd_insert_id_sym;     /* the function, or &itself */
+
+static kd_insert_id_fn kd_native_insert_id(kd_req *kr)
+{
+    void *f = apr_atomic_casptr(&kd_insert_id_sym, NULL, NULL);
+    void *self;
+
+    if (!f) {
+        if (!strcmp(apr_dbd_name(kr->dbd->driver), "mysql")
+            && (self = dlopen(NULL, RTLD_NOW))) {
+            f = dlsym(self, "mysql_insert_id");
+            dlclose(self);
+        }
+        if (!f) {
+            f = (void *)&kd_insert_id_sym;
+        }
+        apr_atomic_casptr(&kd_insert_id_sym, f, NULL);
+    }
+    return f == (void *)&kd_insert_id_sym ? NULL : (kd_insert_id_fn)f;
+}
+
 int kd_db_insert_id(kd_req *kr, long long *id)
 {
+    kd_insert_id_fn native;
+    unsigned long long v;
+    void *mysql;
     kd_rows *rows;
     int rc;
 
+    if (!kr->dbd) {
+        return kd_internal(kr);
+    }
+    native = kd_native_insert_id(kr);
+    if (native && (mysql = apr_dbd_native_handle(kr->dbd->driver,
+                                                 kr->dbd->handle))) {
+        v = native(mysql);
+        if (v > 0 && v <= (unsigned long long)LLONG_MAX) {
+            *id = (long long)v;
+            return KD_NEXT;
+        }
+    }
     rc = kd_db_select(kr, "kd_last_insert_id", &rows, 0, NULL);
     if (rc != KD_NEXT) {
         return rc;

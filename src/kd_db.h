@@ -37,6 +37,8 @@ extern const kd_stmt kd_stmts_db[];
 /** The statements of every unit (NULL-terminated list of tables), at
  * configuration time. */
 void kd_db_statements(const kd_stmt *const *lists);
+/** How many statements that is: the most one connection can prepare. */
+int kd_db_statement_count(void);
 /** Acquire the request's pooled connection; 503 when there is none. */
 int kd_db_acquire(kd_req *kr);
 /**
@@ -96,7 +98,8 @@ void kd_db_rollback(kd_req *kr);
 int kd_db_begin(kd_req *kr);
 /** Commit the open transaction (COMMIT: one round trip). */
 int kd_db_commit(kd_req *kr);
-/** The id the last INSERT on this connection created. */
+/** The id the last INSERT on this connection created: the driver's,
+ * without a round trip, where it can tell (kd_db.c). */
 int kd_db_insert_id(kd_req *kr, long long *id);
 
 int kd_rows_count(const kd_rows *rows);
@@ -113,6 +116,16 @@ void kd_rows_truncate(kd_rows *rows, int n);
  * utf8mb4 connection costs 256 KB per column per query.  Reading it as
  * CHAR(n) sizes the buffer for the values WHMCS really keeps there. */
 #define KD_TXT(col, n) "CAST(" col " AS CHAR(" #n "))"
+
+/* A column read as text of at most n characters, as KD_TXT and KD_DATE
+ * read it (the same bytes), for less: MariaDB computes LEFT() without
+ * the copy and checks CAST makes of every cell (getproduct's statement:
+ * 391k -> 367k instructions per execution), and a wide one is described
+ * as a VARCHAR where CAST(... AS CHAR(16383)) is a BLOB 262,128 bytes
+ * wide, the size of the bind buffer apr_dbd_mysql then takes from the
+ * request pool (65,533 with LEFT).  Used by the statements measured
+ * with it; the others keep KD_TXT until theirs are. */
+#define KD_STR(col, n) "LEFT(" col ", " #n ")"
 
 /* A DATE or DATETIME column read as text.  Sent in binary, each one
  * costs a formatted print in libmariadb, twice (apr_dbd_mysql fetches

@@ -112,6 +112,11 @@ static const struct {
      "LIMIT 100"}
 };
 
+int kd_deliver_statement_count(void)
+{
+    return (int)(sizeof(kd_sql) / sizeof(kd_sql[0]));
+}
+
 /**** the database ****/
 
 /* The database failed, or works again: said once per change. */

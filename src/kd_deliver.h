@@ -17,5 +17,8 @@
  * mod_watchdog's post_config).  OK, or a reason logged.
  */
 int kd_deliver_post_config(apr_pool_t *pconf, server_rec *s);
+/** The statements the courier prepares on its server's connections
+ * (each on first use, as kd_db.c does). */
+int kd_deliver_statement_count(void);
 
 #endif /* KD_DELIVER_H */

@@ -43,9 +43,6 @@ const kd_stmt kd_stmts_outbox[] = {
     {"kd_outbox_add",
      "INSERT INTO mod_kdata_outbox (kind, payload, origin, next_at, "
      "created) VALUES (%s, %s, %s, %d, %d)", KD_STMT_OWN},
-    {"kd_outbox_autosetup",
-     "SELECT " KD_TXT("autosetup", 16) " FROM tblproducts WHERE id = %d",
-     0},
     /* The services an invoice pays for that WHMCS would now create. */
     {"kd_outbox_setup_paid",
      "SELECT h.id FROM tblinvoiceitems ii "
@@ -97,11 +94,11 @@ static int kd_outbox_create(kd_req *kr, const char *sid, const char *origin)
 
 int kd_outbox_order(kd_req *kr, long long orderid, const char *ordernum,
                     long long invoiceid, long long serviceid,
-                    const char *pid, const char *total, const char *gateway)
+                    const char *autosetup, const char *total,
+                    const char *gateway)
 {
     apr_pool_t *p = kr->r->pool;
-    const char *origin, *args[1];
-    kd_rows *rows;
+    const char *origin;
     int rc;
 
     if (!kr->sconf->api_url) {
@@ -123,14 +120,7 @@ int kd_outbox_order(kd_req *kr, long long orderid, const char *ordernum,
             return rc;
         }
     }
-    args[0] = pid;
-    if ((rc = kd_db_select(kr, "kd_outbox_autosetup", &rows, 1, args))
-        != KD_NEXT) {
-        return rc;
-    }
-    if (kd_rows_count(rows) == 1
-        && !strcmp(kd_rows_get(rows, 0, 0) ? kd_rows_get(rows, 0, 0) : "",
-                   "order")) {
+    if (autosetup && !strcmp(autosetup, "order")) {
         return kd_outbox_create(kr, kd_id(p, serviceid), origin);
     }
     return KD_NEXT;

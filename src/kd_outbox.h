@@ -17,10 +17,11 @@
 extern const kd_stmt kd_stmts_outbox[];
 
 /** What an order owes: the admin's New Order Notification, and the
- * product's module create when it sets up on order. */
+ * service's module create when its product sets up on order (autosetup:
+ * the product's tblproducts.autosetup, read with the order's product). */
 int kd_outbox_order(kd_req *kr, long long orderid, const char *ordernum,
                     long long invoiceid, long long serviceid,
-                    const char *pid, const char *total,
+                    const char *autosetup, const char *total,
                     const char *gateway);
 /** What an invoice turned Paid owes: Invoice Payment Confirmation, and
  * the module create of each Pending service on it whose product sets up

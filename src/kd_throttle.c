@@ -78,6 +78,7 @@ struct kd_attempt {
     int limit[2];
     int window[2];
     int taken;                  /* holds a slot of bucket[1] */
+    int slot;                   /* which, when an account's (holds row) */
     const char *account;        /* "u:<id>"/"c:<id>", NULL if unknown */
     apr_time_t stamp;
 };
@@ -87,35 +88,43 @@ struct kd_attempt {
 #define KD_FAIL_PURGE "8"
 
 /* The account rows.  Login runs no other transaction and touches no
- * other row under lock, so this one joins no lock order. */
+ * other row under lock, so this one joins no lock order.  An account's
+ * checks in flight are rows of mod_kdata_login_holds, one per slot, each
+ * with its own deadline: a holder that never frees its slot (its process
+ * died, the database went away before the verdict) loses that slot
+ * alone, after KD_SLOT_STALE, however often the account logs in
+ * meanwhile.  Holds go with their account's row (ON DELETE CASCADE). */
 const kd_stmt kd_stmts_throttle[] = {
-    /* Outside the transaction (autocommit): an INSERT IGNORE that meets
-     * the row takes a shared lock, and two of them under FOR UPDATE
-     * would deadlock. */
+    /* Outside the transaction (autocommit): an INSERT that meets the row
+     * takes a lock on its key, and two of them under FOR UPDATE would
+     * deadlock.  It also keeps the row past any check now starting, so
+     * the purge cannot take it (and the failure it will count) away. */
     {"kd_throttle_row",
-     "INSERT IGNORE INTO mod_kdata_login_failures (account, level, at, "
-     "held, held_until, expires) VALUES (%s, 0, 0, 0, 0, %d)", KD_STMT_OWN},
+     "INSERT INTO mod_kdata_login_failures (account, level, at, expires) "
+     "VALUES (%s, 0, 0, %d) "
+     "ON DUPLICATE KEY UPDATE expires = GREATEST(expires, VALUES(expires))",
+     KD_STMT_OWN},
     {"kd_throttle_lock",
-     "SELECT level, at, held, held_until FROM mod_kdata_login_failures "
-     "WHERE account = %s FOR UPDATE", KD_STMT_OWN},
+     "SELECT f.level, f.at, h.slot, h.until "
+     "FROM mod_kdata_login_failures f "
+     "LEFT JOIN mod_kdata_login_holds h ON h.account = f.account "
+     "WHERE f.account = %s FOR UPDATE", KD_STMT_OWN},
     {"kd_throttle_hold",
-     "UPDATE mod_kdata_login_failures SET held = %d, held_until = "
-     "CAST(%s AS SIGNED), expires = GREATEST(expires, %d) "
-     "WHERE account = %s", KD_STMT_OWN},
-    /* The verdict in one statement: the level drained to now (limit per
-     * window, the time capped, as kd_drain), the failure added, the
-     * slot freed.
-     * Assignments run left to right, so the drain reads the old `at`. */
+     "INSERT INTO mod_kdata_login_holds (account, slot, until) "
+     "VALUES (%s, %d, CAST(%s AS SIGNED)) "
+     "ON DUPLICATE KEY UPDATE until = VALUES(until)", KD_STMT_OWN},
+    /* The failure counted: the level drained to now (limit per window,
+     * the time capped, as kd_drain) plus one.  Assignments run left to
+     * right, so the drain reads the old `at`.  The slot is freed after
+     * it (kd_throttle_free). */
     {"kd_throttle_fail",
      "UPDATE mod_kdata_login_failures SET level = GREATEST(level - "
      "LEAST(GREATEST(CAST(%s AS SIGNED) - at, 0), "
      "%d * 1000 * (level DIV %d + 1)) * %d DIV (%d * 1000), 0) "
      "+ 1000, at = GREATEST(at, CAST(%s AS SIGNED)), "
-     "held = GREATEST(CAST(held AS SIGNED) - 1, 0), "
      "expires = GREATEST(expires, %d) WHERE account = %s", KD_STMT_OWN},
     {"kd_throttle_free",
-     "UPDATE mod_kdata_login_failures SET "
-     "held = GREATEST(CAST(held AS SIGNED) - 1, 0) WHERE account = %s",
+     "DELETE FROM mod_kdata_login_holds WHERE account = %s AND slot = %d",
      KD_STMT_OWN},
     {"kd_throttle_purge",
      "DELETE FROM mod_kdata_login_failures WHERE expires < %d "
@@ -354,18 +363,22 @@ static void kd_cache_free(request_rec *r, kd_attempt *a)
     }
 }
 
-/* The account row's level and checks in flight, read under its lock
- * (stale holds, of processes that died mid-check, count as none). */
+/* The account row's level, its checks in flight (live holds) and a
+ * slot none holds (-1 when all are), read under the row's lock.  A hold
+ * past its deadline is one a dead check left: its slot is free again. */
 static int kd_account_read(kd_req *kr, const kd_attempt *a,
-                           apr_int64_t *level, int *held)
+                           apr_int64_t *level, int *held, int *slot)
 {
-    const char *args[2];
+    char used[KD_SLOTS] = {0};
+    apr_time_t now = apr_time_now();
+    const char *args[2], *s;
     kd_rows *rows;
-    int rc;
+    int rc, i, n;
 
     args[0] = a->account;
     args[1] = apr_ltoa(kr->r->pool, (long)apr_time_sec(kr->r->request_time)
-                                    + a->window[1]);
+                                    + a->window[1]
+                                    + (long)apr_time_sec(KD_SLOT_STALE));
     if ((rc = kd_db_exec(kr, "kd_throttle_row", NULL, 2, args)) != KD_NEXT
         || (rc = kd_db_begin(kr)) != KD_NEXT
         || (rc = kd_db_select(kr, "kd_throttle_lock", &rows, 1, args))
@@ -374,13 +387,25 @@ static int kd_account_read(kd_req *kr, const kd_attempt *a,
     }
     *level = 0;
     *held = 0;
-    if (kd_rows_count(rows) == 1) {
-        *level = kd_drain(kr->r, apr_atoi64(kd_rows_get(rows, 0, 0)),
-                          (apr_time_t)apr_atoi64(kd_rows_get(rows, 0, 1)),
-                          a->limit[1], a->window[1]);
-        if (apr_atoi64(kd_rows_get(rows, 0, 3)) >= apr_time_now()) {
-            *held = atoi(kd_rows_get(rows, 0, 2));
+    for (i = 0; i < kd_rows_count(rows); i++) {
+        if (i == 0) {
+            *level = kd_drain(kr->r, apr_atoi64(kd_rows_get(rows, 0, 0)),
+                              (apr_time_t)apr_atoi64(kd_rows_get(rows, 0, 1)),
+                              a->limit[1], a->window[1]);
         }
+        s = kd_rows_get(rows, i, 2);
+        n = s ? atoi(s) : -1;
+        if (n >= 0 && n < KD_SLOTS
+            && apr_atoi64(kd_rows_get(rows, i, 3)) >= now) {
+            used[n] = 1;
+            (*held)++;
+        }
+    }
+    for (*slot = 0; *slot < KD_SLOTS && used[*slot]; (*slot)++) {
+        ;
+    }
+    if (*slot == KD_SLOTS) {
+        *slot = -1;
     }
     return KD_NEXT;
 }
@@ -392,25 +417,25 @@ static int kd_account_admit(kd_req *kr, kd_attempt *a, int *wait,
 {
     request_rec *r = kr->r;
     apr_int64_t level;
-    const char *args[4];
-    int rc, held;
+    const char *args[3];
+    int rc, held, slot;
 
-    if ((rc = kd_account_read(kr, a, &level, &held)) != KD_NEXT) {
+    if ((rc = kd_account_read(kr, a, &level, &held, &slot)) != KD_NEXT) {
         return rc;
     }
     *wait = kd_wait(level, a->limit[1], a->window[1]);
-    if (!*wait && kd_room(level, held, a->limit[1], a->window[1])) {
-        args[0] = apr_itoa(r->pool, held + 1);
-        args[1] = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+    if (!*wait && slot >= 0
+        && kd_room(level, held, a->limit[1], a->window[1])) {
+        args[0] = a->account;
+        args[1] = apr_itoa(r->pool, slot);
+        args[2] = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
                                apr_time_now() + KD_SLOT_STALE);
-        args[2] = apr_ltoa(r->pool, (long)apr_time_sec(r->request_time)
-                                    + a->window[1]);
-        args[3] = a->account;
-        if ((rc = kd_db_exec(kr, "kd_throttle_hold", NULL, 4, args))
+        if ((rc = kd_db_exec(kr, "kd_throttle_hold", NULL, 3, args))
             != KD_NEXT) {
             return rc;
         }
         a->taken = 1;
+        a->slot = slot;
     }
     else {
         *room = 0;
@@ -476,31 +501,35 @@ int kd_throttle_admit(kd_req *kr, const char *account, int known,
     }
 }
 
-/* The account's verdict in one statement: 0, or the driver's error
- * (logged). */
+/* The account's verdict: the failure counted (with a bounded purge of
+ * expired rows), the slot freed.  0, or the driver's error (logged). */
 static int kd_account_settle(kd_req *kr, const kd_attempt *a, int failed)
 {
     request_rec *r = kr->r;
     apr_int64_t now = apr_time_sec(r->request_time);
     const char *at, *args[8];
-    int rv;
+    int rv = 0, freed;
 
-    args[0] = a->account;
-    if (!failed) {
-        return kd_db_run(kr, "kd_throttle_free", 1, args);
+    if (failed) {
+        at = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
+        args[0] = at;
+        args[1] = apr_itoa(r->pool, a->window[1]);
+        args[2] = apr_itoa(r->pool, a->limit[1]);
+        args[3] = args[2];
+        args[4] = args[1];
+        args[5] = at;
+        args[6] = apr_ltoa(r->pool, (long)(now + a->window[1]));
+        args[7] = a->account;
+        rv = kd_db_run(kr, "kd_throttle_fail", 8, args);
     }
-    at = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
-    args[0] = at;
-    args[1] = apr_itoa(r->pool, a->window[1]);
-    args[2] = apr_itoa(r->pool, a->limit[1]);
-    args[3] = args[2];
-    args[4] = args[1];
-    args[5] = at;
-    args[6] = apr_ltoa(r->pool, (long)(now + a->window[1]));
-    args[7] = a->account;
-    rv = kd_db_run(kr, "kd_throttle_fail", 8, args);
-    args[0] = apr_ltoa(r->pool, (long)now);
-    kd_db_run(kr, "kd_throttle_purge", 1, args);
+    args[0] = a->account;
+    args[1] = apr_itoa(r->pool, a->slot);
+    freed = kd_db_run(kr, "kd_throttle_free", 2, args);
+    rv = rv ? rv : freed;
+    if (failed) {
+        args[0] = apr_ltoa(r->pool, (long)now);
+        kd_db_run(kr, "kd_throttle_purge", 1, args);
+    }
     return rv;
 }
 

@@ -33,7 +33,8 @@ APLOG_USE_MODULE(kdata);
  *   00020-00099 kd_cache.c                           kd_throttle.c
  *   00100-00199 kd_reply.c               00600-00699 reads (ep_product.c,
  *   00200-00299 kd_body.c                            ep_invoice.c)
- *   00300-00399 kd_db.c, kd_whmcs.c      00700-00799 ep_order.c
+ *   00300-00399 kd_db.c, kd_whmcs.c,     00700-00799 ep_order.c
+ *               kd_pool.c
  *   00400-00499 kd_auth.c                00800-00899 ep_credit.c
  *                                        00900-00999 ep_cancel.c
  *                                        01000-01099 ep_session.c
@@ -116,6 +117,11 @@ typedef struct {
     int api_backoff;            /* seconds before the first retry ... */
     int api_backoff_max;        /* ... doubling up to this */
     int api_timeout;            /* seconds one call may take */
+    int cluster_hosts;          /* KdataClusterHosts: Apache hosts sharing
+                                 * this server's database */
+    volatile apr_uint32_t pool_checked; /* kd_pool.c: this process
+                                 * checked this server's pool (runtime,
+                                 * never merged) */
 } kd_srv_conf;
 
 typedef struct {

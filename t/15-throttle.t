@@ -14,7 +14,7 @@ use LWP::UserAgent;
 use List::Util qw(min);
 use Time::HiRes ();
 
-plan tests => 69, need_module 'kdata', 'dbd';
+plan tests => 75, need_module 'kdata', 'dbd';
 
 my $base = 'http://' . Apache::TestRequest::hostport();
 my %ua;
@@ -105,8 +105,9 @@ for my $v ('lockme@example.com', 'LockMe@Example.COM', 'lockme@example.com ',
 # The bucket is the account's row in the WHMCS database: five failures,
 # no check in flight; and the cache that used to hold it can be lost.
 my $acct = schema_flavour() eq 'whmcs7' ? 'c:60' : 'u:60';
-is_deeply sql("SELECT ROUND(level / 1000), held FROM "
-              . "mod_kdata_login_failures WHERE account = '$acct'"),
+is_deeply sql("SELECT ROUND(level / 1000), (SELECT COUNT(*) FROM "
+              . "mod_kdata_login_holds h WHERE h.account = f.account) FROM "
+              . "mod_kdata_login_failures f WHERE account = '$acct'"),
     [[5, 0]], 'the account\'s bucket: a row of mod_kdata_login_failures';
 add_account(61, 'spread@example.com', $pw2);
 my @spellings = ('spread@example.com', 'SPREAD@example.com',
@@ -136,6 +137,54 @@ is_deeply [$res->code, json_of($res)],
     [503, { result => 'error', message => 'Service temporarily '
             . 'unavailable, try again later' }],
     'a failure the database cannot record: 503, not 401';
+
+# --- checks that never gave their slot back (a process killed mid-check,
+# the database gone before the verdict): each such hold stops counting at
+# its own deadline, however often the account logs in meanwhile.
+add_account(67, 'leaky@example.com', $pw2);
+my $a67 = schema_flavour() eq 'whmcs7' ? 'c:67' : 'u:67';
+my $us = sub { sprintf '%.0f', (Time::HiRes::time() + $_[0]) * 1e6 };
+my $dead = sub {
+    my ($until, @slots) = @_;
+    sql("INSERT INTO mod_kdata_login_holds (account, slot, until) VALUES "
+        . join(', ', map { "('$a67', $_, $until)" } @slots));
+};
+sql("INSERT INTO mod_kdata_login_failures (account, level, at, expires) "
+    . "VALUES ('$a67', 0, 0, UNIX_TIMESTAMP() + 900)");
+$dead->($us->(2), 0 .. 4);
+my $t0 = Time::HiRes::time();
+$res = login_from('127.0.6.30', 'leaky@example.com', 'other-pass-2');
+my $dt = Time::HiRes::time() - $t0;
+is $res->code, 200, 'five dead holds (limit 5): the login is let in ...';
+ok $dt >= 1.5 && $dt < 6, sprintf('... once they expire (%.2f s)', $dt);
+sql("DELETE FROM mod_kdata_login_holds WHERE account = '$a67'");
+# Four dead holds, then logins for 3 s: each takes and frees a slot of
+# its own; the four still expire on time, so one more dead hold leaves
+# room (a deadline shared by the row, renewed by every login, kept them
+# counted and locked the account out).
+$dead->($us->(1.5), 0 .. 3);
+my @codes;
+my $t_end = Time::HiRes::time() + 3;
+while (Time::HiRes::time() < $t_end) {
+    push @codes, login_from('127.0.6.31', 'leaky@example.com',
+                            'other-pass-2')->code;
+    Time::HiRes::sleep(0.1);
+}
+is scalar(grep { $_ != 200 } @codes), 0,
+    sprintf('%d logins while four dead holds expire: all 200', scalar @codes);
+$dead->($us->(60), 15);
+$t0 = Time::HiRes::time();
+$res = login_from('127.0.6.32', 'leaky@example.com', 'other-pass-2');
+$dt = Time::HiRes::time() - $t0;
+ok $res->code == 200 && $dt < 1.5,
+    sprintf('then one more dead hold: let in at once (%d, %.2f s)',
+            $res->code, $dt);
+is sql1("SELECT COUNT(*) FROM mod_kdata_login_holds WHERE account = "
+        . "'$a67' AND until >= " . $us->(0)), 1,
+    'one live hold: the dead one; every check freed its own';
+sql("DELETE FROM mod_kdata_login_failures WHERE account = '$a67'");
+is sql1("SELECT COUNT(*) FROM mod_kdata_login_holds WHERE account = "
+        . "'$a67'"), 0, 'the purge of an account\'s row takes its holds';
 
 # --- the highest limits: the drain since a row's time 0 stays in range -------------------
 # 100000 failures a day: a new account's first failures are each checked

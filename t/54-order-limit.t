@@ -8,7 +8,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use KData::Test;
 
-plan tests => 11, need_module 'kdata', 'dbd';
+plan tests => 13, need_module 'kdata', 'dbd';
 
 setting(NoAutoApplyCredit => 'on');
 my %o = (product => 'VPS 01', billingcycle => 'monthly');
@@ -50,3 +50,26 @@ my @p = parallel(10, sub { order(4) });
 is scalar(grep { $_->[0] == 200 } @p), 3, 'ten at once: three 200s';
 is scalar(grep { $_->[0] == 429 } @p), 7, '... seven 429s';
 is orders(4), $n4 + 3, '... and exactly three orders';
+
+# --- an order that waited for the client's lock counts what committed meanwhile
+# The order's snapshot is taken after the client's row is locked (its
+# first statement reads nothing before that lock: kd_auth.h,
+# KD_CALLER_LOCKED*), so orders committed while it waited count.  An
+# admin holds the client's row and writes three orders; the order that
+# waited for it is the fourth in the minute.
+my $C = 5401;
+add_account($C, 'limitwait@example.com', 'x');
+my $cols = "ordernum, userid, contactid, date, nameservers, transfersecret, "
+    . "renewals, promocode, promotype, promovalue, orderdata, amount, "
+    . "paymentmethod, invoiceid, status, ipaddress, fraudmodule, "
+    . "fraudoutput, notes";
+my $vals = join ', ', map {
+    "(54010000$_, $C, 0, NOW(), '', '', '', '', '', '', '', 0.00, "
+    . "'banktransfer', 0, 'Pending', '127.0.0.1', '', '', '')" } 1 .. 3;
+my $pid = background_sql("START TRANSACTION; SELECT id FROM tblclients "
+    . "WHERE id = $C FOR UPDATE; INSERT INTO tblorders ($cols) VALUES "
+    . "$vals; SELECT SLEEP(1.5); COMMIT;");
+my $res = order($C);
+waitpid $pid, 0;
+is $res->code, 429, 'orders committed while this one waited for the lock: 429';
+is orders($C), 3, '... and it wrote nothing';
