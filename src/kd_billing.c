@@ -43,13 +43,17 @@ const kd_stmt kd_stmts_billing[] = {
      "INSERT INTO tblactivitylog (date, description, user, userid, ipaddr) "
      "VALUES (%s, %s, 'Client', %d, %s), (%s, %s, 'Client', %d, %s)", 0},
     /* Credit moved from the client to the invoice in one statement, on
-     * the two rows the caller locked; the second also marks it Paid. */
+     * the two rows the caller locked; the second also marks it Paid.
+     * The invoice is named first: a multi-table UPDATE changes its first
+     * table in place and keeps the new values of the others in a
+     * temporary table, which goes to disk when it holds a TEXT column
+     * (invoicenum): one disk table per payment with the client first. */
     {"kd_credit_move",
-     "UPDATE tblclients c JOIN tblinvoices i ON i.id = %d "
+     "UPDATE tblinvoices i JOIN tblclients c ON i.id = %d "
      "SET c.credit = c.credit - %s, i.credit = %s, i.total = %s, "
      "i.updated_at = %s WHERE c.id = %d", 0},
     {"kd_credit_move_paid",
-     "UPDATE tblclients c JOIN tblinvoices i ON i.id = %d "
+     "UPDATE tblinvoices i JOIN tblclients c ON i.id = %d "
      "SET c.credit = c.credit - %s, i.credit = %s, i.total = %s, "
      "i.status = 'Paid', i.datepaid = %s, i.invoicenum = %s, "
      "i.updated_at = %s WHERE c.id = %d", 0},
