@@ -126,15 +126,6 @@ sub worker {
     POSIX::_exit(0);
 }
 
-sub log_size { -s 't/logs/error_log' || 0 }
-sub log_from {
-    my ($from, $to) = @_;
-    open my $fh, '<', 't/logs/error_log' or die "error_log: $!";
-    seek $fh, $from, 0;
-    read $fh, my $text, $to - $from;
-    return $text;
-}
-
 my @kids;
 for my $i (0 .. $workers - 1) {
     my $pid = fork // die "fork: $!";

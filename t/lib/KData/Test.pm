@@ -19,7 +19,8 @@ use HTTP::Request ();
 
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
                  secret schema_flavour kd_db parallel counts setting
-                 background_sql open_transactions add_account);
+                 background_sql open_transactions add_account log_size
+                 log_from);
 
 my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
 my $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -150,6 +151,18 @@ sub parallel {
         push @out, [$code, $body];
     }
     return @out;
+}
+
+# httpd's error log: its size now, and what was written to it between
+# two sizes (to the end when $to is not given).
+sub log_size { -s 't/logs/error_log' || 0 }
+sub log_from {
+    my ($from, $to) = @_;
+    open my $fh, '<', 't/logs/error_log' or die "error_log: $!";
+    seek $fh, $from, 0;
+    local $/;
+    my $text = <$fh> // '';
+    return defined $to ? substr($text, 0, $to - $from) : $text;
 }
 
 # Row counts of the tables writes touch, to show that nothing was written.
