@@ -12,6 +12,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use KData::Test;
 use Time::HiRes qw(time);
+use POSIX ();
 
 plan tests => 14, need_module 'kdata', 'dbd';
 
@@ -34,25 +35,40 @@ my $pool_host = Apache::TestRequest::hostport();
 is api('/api/v1/getproduct', { serviceid => 2 }, token => $tok)->code, 200,
     "the small pool's server answers ($pool_host)";
 
-# The client's row locked for 5 s: the first requests of each process
-# wait on it for innodb_lock_wait_timeout (3 s) holding their
-# connections, the ones queued behind them get a connection at 3 s and
-# the lock at 5 s.
-my $pid = background_sql('BEGIN; SELECT id FROM tblclients WHERE id = 2 '
-                         . 'FOR UPDATE; DO SLEEP(5); ROLLBACK;');
+# The client's row locked until 4 s after the first request began to
+# wait on it: the first requests of each process wait on it for
+# innodb_lock_wait_timeout (3 s) holding their connections and get 503;
+# the ones queued behind them get a connection at 3 s and the lock at 4.
+# (A lock held a fixed 5 s from before the requests started let every
+# request through when a busy machine started them 2 s late: no 503.)
+my $sleep = 'DO SLEEP(60)';
+my $pid = background_sql("BEGIN; SELECT id FROM tblclients WHERE id = 2 "
+                         . "FOR UPDATE; $sleep; ROLLBACK;");
 my $held = 0;
 for (1 .. 50) {
-    last if $held = sql1("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                         . "WHERE INFO = 'DO SLEEP(5)'");
+    last if $held = sql1("SELECT ID FROM information_schema.PROCESSLIST "
+                         . "WHERE INFO = '$sleep'");
     select undef, undef, undef, 0.1;
 }
 ok $held, 'the row lock is held';
+my $releaser = fork // die "fork: $!";
+if (!$releaser) {
+    my $until = time + 40;
+    select undef, undef, undef, 0.05
+        until time > $until || sql1("SELECT VARIABLE_VALUE FROM "
+            . "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+            . "'INNODB_ROW_LOCK_CURRENT_WAITS'") > 0;
+    select undef, undef, undef, 4;
+    sql("KILL QUERY $held");
+    POSIX::_exit(0);
+}
 my $t0 = time;
 my @r = parallel($n, sub {
     api('/api/v1/applycredit', { invoiceid => $iid, amount => '1.00' },
         token => $tok);
 });
 my $took = time - $t0;
+waitpid $releaser, 0;
 waitpid $pid, 0;
 
 my @ok = grep { $_->[0] == 200 } @r;
