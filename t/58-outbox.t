@@ -84,15 +84,6 @@ spew("$dir/cred", $cred);
 sub calls_from { my @c = split /\n/, slurp("$dir/calls"); @c[$_[0] .. $#c] }
 sub ncalls { scalar(() = slurp("$dir/calls") =~ /\n/g) }
 
-sub wait_until {
-    my ($secs, $cond) = @_;
-    my $end = time + $secs;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.1;
-    }
-    return 0;
-}
 # Rows of the outbox that one write queued.
 sub rows_of {
     my $origin = shift;

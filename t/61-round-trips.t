@@ -14,12 +14,11 @@
 # applycredit never does; what else can only add (statements prepared
 # on a new connection are not counted, a schema re-check after
 # KdataSchemaRecheck adds one), so the least of the clean windows is
-# the request's own figure.  Each process checks the schema again when
-# its last check is KdataSchemaRecheck old (2 s in the suite), one more
-# statement: on a busy machine that check was in every window (CI, own
-# flavour, test 14).  So the requests go on one HTTP connection (one
-# process) to the server kdata_rt (t/conf/extra.conf.in), which trusts
-# a check for an hour, and each window follows a request on it.
+# the request's own figure.  Under the suite's KdataSchemaRecheck 2 a
+# busy machine had that re-check in every window (CI, own flavour, test
+# 14); so the requests go on one HTTP connection (one process) to the
+# server kdata_rt (t/conf/extra.conf.in), which trusts a check for an
+# hour, and each window follows a request on it.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);

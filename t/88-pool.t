@@ -44,21 +44,16 @@ is api('/api/v1/getproduct', { serviceid => 2 }, token => $tok)->code, 200,
 my $sleep = 'DO SLEEP(60)';
 my $pid = background_sql("BEGIN; SELECT id FROM tblclients WHERE id = 2 "
                          . "FOR UPDATE; $sleep; ROLLBACK;");
-my $held = 0;
-for (1 .. 50) {
-    last if $held = sql1("SELECT ID FROM information_schema.PROCESSLIST "
-                         . "WHERE INFO = '$sleep'");
-    select undef, undef, undef, 0.1;
-}
-ok $held, 'the row lock is held';
+my $held;
+ok wait_until(5, sub { $held = sql1("SELECT ID FROM information_schema."
+                                    . "PROCESSLIST WHERE INFO = '$sleep'") }),
+    'the row lock is held';
 my $releaser = fork // die "fork: $!";
 if (!$releaser) {
-    my $until = time + 40;
-    select undef, undef, undef, 0.05
-        until time > $until || sql1("SELECT VARIABLE_VALUE FROM "
-            . "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
-            . "'INNODB_ROW_LOCK_CURRENT_WAITS'") > 0;
-    select undef, undef, undef, 4;
+    wait_until(40, sub { sql1("SELECT VARIABLE_VALUE FROM information_schema."
+                              . "GLOBAL_STATUS WHERE VARIABLE_NAME = "
+                              . "'INNODB_ROW_LOCK_CURRENT_WAITS'") > 0 });
+    Time::HiRes::sleep(4);
     sql("KILL QUERY $held");
     POSIX::_exit(0);
 }

@@ -20,7 +20,7 @@ use HTTP::Request ();
 our @EXPORT = qw(api json_of mint mint_parts b64u login_token sql sql1
                  secret schema_flavour kd_db parallel counts setting
                  background_sql open_transactions add_account log_size
-                 log_from);
+                 log_from wait_until);
 
 my $JSON = JSON::PP->new->canonical(1)->allow_nonref(1);
 my $TOP = abs_path(dirname(__FILE__) . '/../../..');
@@ -151,6 +151,17 @@ sub parallel {
         push @out, [$code, $body];
     }
     return @out;
+}
+
+# Polls $cond every 0.1 s for up to $secs seconds; true once it held.
+sub wait_until {
+    my ($secs, $cond) = @_;
+    my $end = Time::HiRes::time() + $secs;
+    while (Time::HiRes::time() < $end) {
+        return 1 if $cond->();
+        Time::HiRes::sleep(0.1);
+    }
+    return 0;
 }
 
 # httpd's error log: its size now, and what was written to it between
